@@ -1,0 +1,3 @@
+"""trackersync: keeps Jira and GitHub issues in step."""
+
+__version__ = "0.1.0"

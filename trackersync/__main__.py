@@ -1,0 +1,3 @@
+from trackersync.cli import main
+
+main()

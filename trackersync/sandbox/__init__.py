@@ -1,0 +1,1 @@
+"""Loopback GitHub and Jira servers that speak the real REST shapes, for demos and tests."""

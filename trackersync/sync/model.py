@@ -1,0 +1,128 @@
+"""The common task model every connector produces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+_REF = re.compile(r"^(?P<connector>[A-Za-z0-9_.-]+):(?P<scope>[^#\s]+)(?:#(?P<key>[^#\s]+))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    """`CONNECTOR:SCOPE#KEY` (`gh:acme/web#12`, `jira:WEB#WEB-7`); key is empty for a scope."""
+
+    connector: str
+    scope: str
+    key: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Ref:
+        """Read a ref or a scope (`gh:acme/web`) from its text form."""
+        match = _REF.match(text.strip())
+        if match is None:
+            raise ValueError(f"{text!r} is not CONNECTOR:SCOPE or CONNECTOR:SCOPE#KEY")
+        return cls(match["connector"], match["scope"], match["key"] or "")
+
+    @property
+    def scope_ref(self) -> Ref:
+        """The scope this item lives in."""
+        return Ref(self.connector, self.scope)
+
+    def item(self, key: str) -> Ref:
+        """The ref of item `key` in this scope."""
+        return Ref(self.connector, self.scope, key)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.connector}:{self.scope}#{self.key}"
+            if self.key
+            else f"{self.connector}:{self.scope}"
+        )
+
+
+def _to_ref(value: Any) -> Ref:
+    return value if isinstance(value, Ref) else Ref.parse(str(value))
+
+
+RefField = Annotated[Ref, BeforeValidator(_to_ref), PlainSerializer(str, return_type=str)]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamps must carry a time zone")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class StatusCategory(StrEnum):
+    """The cross-tool meaning of a status."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELED = "canceled"
+
+
+class Status(BaseModel):
+    """A status as the system names it, plus its category."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    category: StatusCategory
+
+
+class Comment(BaseModel):
+    """One comment on a task; `body` is Markdown."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    author: str | None = None
+    body: str = ""
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class Task(BaseModel):
+    """One issue of any tracker, normalised. `body` is Markdown; `raw` keeps system extras."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ref: RefField
+    url: str
+    title: str
+    body: str = ""
+    status: Status
+    assignees: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    milestone: str | None = None
+    due: date | None = None
+    type: str | None = None
+    parent: str | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    comments: tuple[Comment, ...] = ()
+    raw: dict[str, Any] = {}
+
+
+class Milestone(BaseModel):
+    """A GitHub milestone or a Jira version, as the scope reports it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scope: RefField
+    id: str
+    name: str
+    description: str = ""
+    due: date | None = None
+    state: str = "open"
+    raw: dict[str, Any] = {}
