@@ -6,6 +6,7 @@ registers it under the `trackersync.connectors` entry-point group.
 
 from __future__ import annotations
 
+import builtins
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from trackersync.errors import ConfigError
-from trackersync.sync.model import Comment, Milestone, Task
+from trackersync.sync.model import Comment, Origin, PullResult, Task, TaskFields
 
 __all__ = [
     "CheckReport",
@@ -57,6 +58,10 @@ class ConnectorConfig(BaseModel):
     token_env: str
     timeout: Duration = timedelta(seconds=30)
 
+    def scope_names(self) -> list[str]:
+        """The scopes (repos, projects) this section configures; every connector overrides."""
+        raise NotImplementedError(f"{type(self).__name__} does not list its scopes")
+
     def secret(self, env: Mapping[str, str], variable: str, *, key: str) -> str:
         """Read a secret from the environment variable the config names."""
         value = env.get(variable, "")
@@ -94,31 +99,19 @@ class CheckReport(BaseModel):
     rate: RateBudget = Field(default_factory=RateBudget)
 
 
-class PullResult(BaseModel):
-    """What one incremental pull of a scope found.
-
-    `tasks` are the items that changed since `cursor` (already de-duplicated: an item the
-    previous pull saw with the same `updated_at` is left out). `comments` are comments
-    that changed, keyed by the item key they belong to, for items that may not be in
-    `tasks`. `milestones` is None when they were not re-read (unchanged, e.g. a 304).
-    `cursor` is the opaque, JSON-serialisable state the next pull starts from.
-    """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    scope: str
-    tasks: list[Task] = Field(default_factory=list)
-    comments: dict[str, list[Comment]] = Field(default_factory=dict)
-    milestones: list[Milestone] | None = None
-    cursor: dict[str, Any] = Field(default_factory=dict)
-    requests: int = 0
-
-
 class Connector(ABC):
     """A tracker. One instance per configured connector section, used for one run."""
 
     type: ClassVar[str]
-    Config: ClassVar[type[ConnectorConfig]]
+    Config: ClassVar[builtins.type[ConnectorConfig]]
+
+    # What the system can represent; the engine adapts mirrored values to it.
+    display_name: ClassVar[str] = "tracker"
+    labels_allow_spaces: ClassVar[bool] = True
+    distinct_open_statuses: ClassVar[bool] = True
+    at_mentions: ClassVar[bool] = False
+    renders_html: ClassVar[bool] = False
+    text_limit: ClassVar[int] = 32_000
 
     def __init__(self, name: str, config: ConnectorConfig, env: Mapping[str, str]) -> None:
         self.name = name
@@ -143,3 +136,36 @@ class Connector(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release sessions; called once at the end of a run."""
+
+    # --- writing (used by `sync`; see docs/connectors.md for the marker contract) --------
+    #
+    # Every write returns the item or comment exactly as the next `pull` will show it
+    # (same mapping), so the engine can record what it wrote and never mistake its own
+    # write for a user's edit. Items and comments created by trackersync carry a durable
+    # marker back to their origin; `pull` reports it as `Task.raw["twin_of"]` (the
+    # origin's ref text) and `Comment.mirror_of` (the origin's `Origin.marker_id`), and
+    # strips marker and link-back text from `body`.
+
+    def create_item(self, scope: str, fields: TaskFields, origin: Origin) -> Task:
+        """Create an item in `scope` with a marker and a visible link back to `origin`."""
+        raise NotImplementedError(f"{self.type} connector cannot create items")
+
+    def update_item(self, item: Task, changes: TaskFields) -> Task:
+        """Write every set field of `changes` in one edit (plus a transition if needed)."""
+        raise NotImplementedError(f"{self.type} connector cannot edit items")
+
+    def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
+        """Add a mirrored comment naming its author and origin, with a marker."""
+        raise NotImplementedError(f"{self.type} connector cannot comment")
+
+    def update_comment(self, item: Task, comment: Comment, body: str, origin: Origin) -> Comment:
+        """Rewrite a mirrored comment after its origin was edited."""
+        raise NotImplementedError(f"{self.type} connector cannot edit comments")
+
+    def find_twin(self, scope: str, origin: str) -> Task | None:
+        """After a crash: the item in `scope` whose marker names `origin`, if any."""
+        raise NotImplementedError(f"{self.type} connector cannot look up markers")
+
+    def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
+        """The keys of the items in `scope` that a link's `filter` lets take part."""
+        raise NotImplementedError(f"{self.type} connector cannot filter")

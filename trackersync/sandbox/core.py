@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -149,11 +149,26 @@ class Faults:
     error_status: int = 502
     seed: int = 0
     secondary_limit: int = 0
+    pause_after_writes: int = 0
+    paused: threading.Event = field(default_factory=threading.Event, repr=False)
+    release: threading.Event = field(default_factory=threading.Event, repr=False)
     _counter: int = field(default=0, repr=False)
+    _writes: int = field(default=0, repr=False)
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
         self._random.seed(self.seed)
+
+    def after_write(self) -> None:
+        """Hold the response of write number `pause_after_writes` until `release` is set.
+
+        The write is already applied on the server: a test can kill the client here, in
+        the window where a create happened but the client never heard of it.
+        """
+        self._writes += 1
+        if self.pause_after_writes and self._writes == self.pause_after_writes:
+            self.paused.set()
+            self.release.wait(timeout=60)
 
     def next_fault(self) -> Response | None:
         """The fault to answer this request with, or None to serve it normally."""
@@ -221,6 +236,8 @@ class SandboxApp:
         response.headers["Date"] = http_date(self.clock.now())
         response = self.finish(request, response)
         write = request.method in WRITE_METHODS and endpoint not in self.read_only_posts
+        if write and response.status_code < 400:
+            self.faults.after_write()
         self.log.add(
             RequestRecord(
                 request.method,
@@ -249,13 +266,25 @@ class SandboxApp:
             return getattr(self, str(endpoint))(request, **args), str(endpoint)
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr: the request log is what tests and benchmarks read."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Say nothing."""
+
+
 class SandboxServer:
     """Serves a sandbox app on 127.0.0.1 (port 0 = any free port) from a thread."""
 
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
+        # A short poll interval keeps shutdown (once per test) fast.
+        self._thread = threading.Thread(
+            target=lambda: self._server.serve_forever(poll_interval=0.05), daemon=True
+        )
 
     @property
     def origin(self) -> str:

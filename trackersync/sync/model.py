@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 _REF = re.compile(r"^(?P<connector>[A-Za-z0-9_.-]+):(?P<scope>[^#\s]+)(?:#(?P<key>[^#\s]+))?$")
 
@@ -44,6 +44,11 @@ class Ref:
             if self.key
             else f"{self.connector}:{self.scope}"
         )
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO-8601 text that sorts like the instant it names."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _to_ref(value: Any) -> Ref:
@@ -90,6 +95,7 @@ class Comment(BaseModel):
     body: str = ""
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    mirror_of: str | None = None
 
 
 class Task(BaseModel):
@@ -126,3 +132,63 @@ class Milestone(BaseModel):
     due: date | None = None
     state: str = "open"
     raw: dict[str, Any] = {}
+
+
+class PullResult(BaseModel):
+    """What one incremental pull of a scope found.
+
+    `tasks` are the items that changed since `cursor` (already de-duplicated: an item the
+    previous pull saw with the same `updated_at` is left out). `comments` are comments
+    that changed, keyed by the item key they belong to, for items that may not be in
+    `tasks`. `milestones` is None when they were not re-read (unchanged, e.g. a 304).
+    `cursor` is the opaque, JSON-serialisable state the next pull starts from.
+    """
+
+    scope: str
+    tasks: list[Task] = Field(default_factory=list)
+    comments: dict[str, list[Comment]] = Field(default_factory=dict)
+    milestones: list[Milestone] | None = None
+    cursor: dict[str, Any] = Field(default_factory=dict)
+    requests: int = 0
+
+
+class TaskFields(BaseModel):
+    """Field values the engine asks a connector to write.
+
+    Only the fields explicitly set are written (`model_fields_set`): `milestone=None`
+    clears the milestone, an absent `milestone` leaves it alone. Text is Markdown (the
+    connector converts); `status` is a category (the connector finds the transition or the
+    state); `assignees` are already mapped to the target system's user ids; `milestone`
+    is a name (the connector creates a missing milestone / version).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str | None = None
+    body: str | None = None
+    status: StatusCategory | None = None
+    labels: tuple[str, ...] | None = None
+    assignees: tuple[str, ...] | None = None
+    milestone: str | None = None
+
+
+class Origin(BaseModel):
+    """Where a mirrored item or comment comes from: the durable marker and the link back.
+
+    `ref` is the origin item's ref text (`jira:WEB#WEB-7`); `comment_id` is set for a
+    mirrored comment. `system` names the origin system for people ("Jira", "GitHub"),
+    `url` is the visible link back, `author` the origin comment's author.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ref: str
+    url: str
+    system: str
+    comment_id: str | None = None
+    author: str | None = None
+
+    @property
+    def marker_id(self) -> str:
+        """The identity a marker carries: the item ref, plus `/comment_id` for comments."""
+        return f"{self.ref}/{self.comment_id}" if self.comment_id else self.ref

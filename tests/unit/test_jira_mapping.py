@@ -1,0 +1,214 @@
+"""Jira issue and version JSON → the common task model (no HTTP)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from trackersync.connectors.jira import mapping
+from trackersync.errors import MalformedData
+from trackersync.sync.model import Ref, StatusCategory
+
+
+def status(name: str, key: str) -> dict[str, Any]:
+    return {"name": name, "id": "1", "statusCategory": {"key": key, "name": name}}
+
+
+def make_issue(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "summary": "Fix login",
+        "description": None,
+        "status": status("To Do", "new"),
+        "resolution": None,
+        "assignee": None,
+        "labels": [],
+        "fixVersions": [],
+        "duedate": None,
+        "issuetype": {"name": "Task"},
+        "parent": None,
+        "created": "2026-11-25T19:08:40.123+0100",
+        "updated": "2026-11-25T19:09:00.456+0100",
+        "comment": {"comments": [], "total": 0, "maxResults": 0, "startAt": 0},
+        "issuelinks": [],
+    }
+    base.update(fields)
+    return {"id": "10001", "key": "WEB-7", "self": "x", "fields": base}
+
+
+def to_task(raw: dict[str, Any], flagged_field: str | None = None) -> Any:
+    return mapping.task_from_issue(
+        raw, connector="jira", project="WEB", base_url="https://acme.atlassian.net/",
+        flagged_field=flagged_field,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "name", "category"),
+    [
+        pytest.param({"status": status("To Do", "new")}, "To Do", "todo", id="new-todo"),
+        pytest.param(
+            {"status": status("In Review", "indeterminate")},
+            "In Review",
+            "in_progress",
+            id="indeterminate-in-progress",
+        ),
+        pytest.param(
+            {"status": status("Done", "done"), "resolution": {"name": "Done"}},
+            "Done",
+            "done",
+            id="done-resolved",
+        ),
+        pytest.param({"status": status("Closed", "done")}, "Closed", "done", id="done-no-res"),
+        *[
+            pytest.param(
+                {"status": status("Done", "done"), "resolution": {"name": resolution}},
+                "Done",
+                "canceled",
+                id=f"done-{resolution.lower().replace(' ', '-')}",
+            )
+            for resolution in ("Won't Do", "Won't Fix", "Duplicate", "Cannot Reproduce", "Declined")
+        ],
+        pytest.param(
+            {"status": status("Geschlossen", "done"), "resolution": {"name": "Fertig"}},
+            "Geschlossen",
+            "done",
+            id="localised-names-use-category-key",
+        ),
+    ],
+)
+def test_status(fields: dict[str, Any], name: str, category: str) -> None:
+    task = to_task(make_issue(**fields))
+    assert (task.status.name, task.status.category) == (name, StatusCategory(category))
+
+
+@pytest.mark.parametrize(
+    ("fields", "attribute", "expected"),
+    [
+        pytest.param({}, "title", "Fix login", id="title"),
+        pytest.param({"description": "h1. Hello\n* one"}, "body", "# Hello\n- one", id="wiki-body"),
+        pytest.param({}, "body", "", id="no-description"),
+        pytest.param(
+            {"assignee": {"accountId": "abc", "displayName": "Ann"}},
+            "assignees",
+            ("abc",),
+            id="assignee-cloud",
+        ),
+        pytest.param(
+            {"assignee": {"name": "ann", "displayName": "Ann"}},
+            "assignees",
+            ("ann",),
+            id="assignee-server",
+        ),
+        pytest.param({"labels": ["ui", "public"]}, "labels", ("ui", "public"), id="labels"),
+        pytest.param(
+            {"fixVersions": [{"name": "2.0"}, {"name": "2.1"}]}, "milestone", "2.0", id="version"
+        ),
+        pytest.param({}, "milestone", None, id="no-version"),
+        pytest.param({"duedate": "2026-12-15"}, "due", date(2026, 12, 15), id="due"),
+        pytest.param({"issuetype": {"name": "Bug"}}, "type", "Bug", id="type"),
+        pytest.param({"parent": {"key": "WEB-1"}}, "parent", "jira:WEB#WEB-1", id="parent"),
+        pytest.param({"parent": {"key": "OPS-4"}}, "parent", "jira:OPS#OPS-4", id="parent-other"),
+        pytest.param(
+            {}, "created_at", datetime(2026, 11, 25, 18, 8, 40, 123000, tzinfo=UTC), id="created"
+        ),
+        pytest.param({}, "url", "https://acme.atlassian.net/browse/WEB-7", id="url"),
+        pytest.param({}, "ref", Ref("jira", "WEB", "WEB-7"), id="ref"),
+    ],
+)
+def test_fields(fields: dict[str, Any], attribute: str, expected: Any) -> None:
+    assert getattr(to_task(make_issue(**fields)), attribute) == expected
+
+
+def test_raw_is_small_and_keeps_the_wiki_text() -> None:
+    links = [
+        {"type": {"name": "Blocks"}, "inwardIssue": {"key": "WEB-3"}},
+        {"type": {"name": "Relates"}, "outwardIssue": {"key": "API-9"}},
+    ]
+    raw = make_issue(
+        description="*bold*",
+        issuelinks=links,
+        status=status("Done", "done"),
+        resolution={"name": "Won't Do"},
+        customfield_10021=[{"value": "Impediment"}],
+    )
+    task = to_task(raw, flagged_field="customfield_10021")
+    assert task.raw == {
+        "id": "10001",
+        "key": "WEB-7",
+        "statusCategory": "done",
+        "resolution": "Won't Do",
+        "issuelinks": [
+            {"type": "Blocks", "direction": "inward", "key": "WEB-3"},
+            {"type": "Relates", "direction": "outward", "key": "API-9"},
+        ],
+        "flagged": True,
+        "description_wiki": "*bold*",
+    }
+
+
+def test_comments_are_markdown_with_the_author_name() -> None:
+    comment = {
+        "id": "100",
+        "author": {"accountId": "abc", "displayName": "Ann"},
+        "body": "see {{main}}",
+        "created": "2026-11-25T19:10:00.000+0100",
+        "updated": "2026-11-25T19:11:00.000+0100",
+    }
+    task = to_task(make_issue(comment={"comments": [comment], "total": 1}))
+    (only,) = task.comments
+    assert (only.id, only.author, only.body) == ("100", "Ann", "see `main`")
+    assert only.updated_at == datetime(2026, 11, 25, 18, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "2026-11-25T19:08:40.123+0100",
+            datetime(2026, 11, 25, 18, 8, 40, 123000, tzinfo=UTC),
+            id="jira-millis",
+        ),
+        pytest.param(
+            "2026-11-25T19:08:40+0100", datetime(2026, 11, 25, 18, 8, 40, tzinfo=UTC), id="seconds"
+        ),
+        pytest.param(
+            "2026-11-25T18:08:40.000Z", datetime(2026, 11, 25, 18, 8, 40, tzinfo=UTC), id="zulu"
+        ),
+    ],
+)
+def test_parse_time(text: str, expected: datetime) -> None:
+    assert mapping.parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param({"key": "WEB-1"}, id="no-fields"),
+        pytest.param(make_issue(status={"name": "Odd"}), id="status-without-category"),
+        pytest.param(make_issue(updated="yesterday"), id="bad-timestamp"),
+        pytest.param(make_issue(updated="2026-11-25T19:08:40"), id="naive-timestamp"),
+    ],
+)
+def test_malformed_issues_raise(raw: dict[str, Any]) -> None:
+    with pytest.raises(MalformedData):
+        to_task(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "state", "due"),
+    [
+        pytest.param(
+            {"id": "1", "name": "2.0", "released": False, "releaseDate": "2026-12-15"},
+            "open",
+            date(2026, 12, 15),
+            id="open-with-date",
+        ),
+        pytest.param({"id": "2", "name": "1.0", "released": True}, "closed", None, id="released"),
+    ],
+)
+def test_versions(raw: dict[str, Any], state: str, due: date | None) -> None:
+    milestone = mapping.milestone_from_version(raw, connector="jira", project="WEB")
+    assert (milestone.name, milestone.state, milestone.due) == (raw["name"], state, due)
+    assert milestone.scope == Ref("jira", "WEB")

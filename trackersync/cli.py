@@ -1,0 +1,436 @@
+"""The `trackersync` command. The one place that knows config, connectors and engine.
+
+Exit codes (PRODUCT.md §2): 0 done; 1 finished with failed items; 2 configuration or
+usage error; 3 a system could not be reached or refused the credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from trackersync import __version__, logs
+from trackersync.config.example import EXAMPLE_CONFIG
+from trackersync.config.loading import Settings, build_connectors, config_path, load
+from trackersync.config.models import LinkConfig
+from trackersync.connectors.base import Connector
+from trackersync.cycle import LinkOutcome, PullReport, pull_all, sync_links
+from trackersync.errors import ConfigError, TrackersyncError
+from trackersync.sync.actions import Action, Create, MirrorComment, Update
+from trackersync.sync.state import StateStore
+from trackersync.sync.status import CATEGORIES, build_status
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Keeps Jira and GitHub issues in step; one status per milestone across tools.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class LogFormat(StrEnum):
+    """How logs and progress are shown."""
+
+    text = "text"
+    json = "json"
+
+
+class StatusFormat(StrEnum):
+    """Formats `status` can write."""
+
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@dataclass
+class Options:
+    """The global options every command sees."""
+
+    config: str | None
+    verbose: int
+    log_format: LogFormat
+
+    @property
+    def path(self) -> Path:
+        """The config file this run uses."""
+        return config_path(self.config, os.environ)
+
+    def settings(self) -> Settings:
+        """The validated config."""
+        return load(self.path)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config", help="Config file [default: $TRACKERSYNC_CONFIG or ./trackersync.yaml]"
+        ),
+    ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv: debug).")
+    ] = 0,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="text or json.")
+    ] = LogFormat.text,
+) -> None:
+    """Keeps Jira and GitHub issues in step."""
+    logs.configure(verbose, log_format.value)
+    ctx.obj = Options(config, verbose, log_format)
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None, typer.Argument(help="Where to write [default: the config path].")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example config."""
+    options: Options = ctx.obj
+    target = path or options.path
+    if target.exists() and not force:
+        raise ConfigError("already exists; pass --force to overwrite it", path=str(target))
+    target.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    out.print(
+        f"wrote {target}; set the variables its *_env keys name, then run `trackersync check`"
+    )
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Validate the config, authenticate to every connector, show scopes and budgets."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    connectors = build_connectors(settings)
+    table = Table("connector", "user", "scope", "visible", "rate budget left")
+    hidden: list[str] = []
+    for name, connector in connectors.items():
+        try:
+            report = connector.check()
+        finally:
+            connector.close()
+        budget = (
+            "-" if report.rate.remaining is None else f"{report.rate.remaining}/{report.rate.limit}"
+        )
+        for scope in report.scopes:
+            table.add_row(name, report.user, scope.scope, "yes" if scope.visible else "no", budget)
+            if not scope.visible:
+                hidden.append(f"{name}:{scope.scope}")
+    out.print(table)
+    if hidden:
+        err.print(
+            f"trackersync: not visible with these credentials: {', '.join(hidden)}; "
+            "check the names in the config and the token's access",
+            markup=False,
+        )
+        raise typer.Exit(3)
+    out.print(f"config {settings.path} is valid; every scope is visible")
+
+
+@app.command()
+def pull(ctx: typer.Context) -> None:
+    """Fetch what changed in every scope into the state store."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    connectors = build_connectors(settings)
+    store = StateStore(settings.state)
+    report = _pull(options, connectors, store)
+    _print_pull(report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; write nothing anywhere.")
+    ] = False,
+    link: Annotated[str | None, typer.Option("--link", help="Only this link.")] = None,
+) -> None:
+    """Pull, then plan and apply mirrored changes for every link (or one)."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    links = _selected_links(settings, link)
+    connectors = build_connectors(settings)
+    store = StateStore(settings.state)
+    code = _sync(options, settings, connectors, store, links, dry_run=dry_run)
+    raise typer.Exit(code)
+
+
+def _selected_links(settings: Settings, name: str | None) -> list[LinkConfig]:
+    if not settings.links:
+        raise ConfigError(
+            "no `links:` configured; add one (see `trackersync init`)", path=str(settings.path)
+        )
+    if name is None:
+        return settings.links
+    chosen = [link for link in settings.links if link.name == name]
+    if not chosen:
+        known = ", ".join(link.name for link in settings.links)
+        raise ConfigError(
+            f"--link {name!r} is not a configured link (links: {known})", path=str(settings.path)
+        )
+    return chosen
+
+
+def _sync(
+    options: Options,
+    settings: Settings,
+    connectors: dict[str, Connector],
+    store: StateStore,
+    links: list[LinkConfig],
+    *,
+    dry_run: bool,
+) -> int:
+    started = datetime.now(UTC)
+    try:
+        with _progress(options) as step:
+            pulled = pull_all(connectors, store, on_scope=step, save=not dry_run)
+            outcomes = sync_links(
+                settings, connectors, store, links, pulled=pulled, dry_run=dry_run
+            )
+    finally:
+        for connector in connectors.values():
+            connector.close()
+    if dry_run:
+        _print_plan(outcomes, options)
+    else:
+        _print_pull(pulled)
+        _print_sync(outcomes)
+        if store.exists():
+            summary = {"pull": pulled.summary(), "links": {o.name: o.summary() for o in outcomes}}
+            store.record_run(
+                "sync", started, datetime.now(UTC), _outcome(outcomes, pulled), summary
+            )
+    return max([pulled.exit_code, *(o.exit_code for o in outcomes)])
+
+
+def _outcome(outcomes: list[LinkOutcome], pulled: PullReport) -> str:
+    return "ok" if max([pulled.exit_code, *(o.exit_code for o in outcomes)]) == 0 else "failed"
+
+
+def _describe(action: Action) -> tuple[str, str, str]:
+    """(what, item, fields) of an action, for people."""
+    if isinstance(action, Create):
+        return (
+            "create",
+            f"in {action.scope} from {action.origin.ref}",
+            ", ".join(sorted(action.fields.model_fields_set)),
+        )
+    if isinstance(action, Update):
+        return "update", str(action.item.ref), ", ".join(sorted(action.changes.model_fields_set))
+    if isinstance(action, MirrorComment):
+        what = "edit comment" if action.existing else "comment"
+        return what, str(action.item.ref), f"from {action.copy_.origin.marker_id}"
+    return (
+        f"record ({action.kind})",
+        getattr(action, "source_ref", getattr(action, "mirror_ref", "")),
+        "",
+    )
+
+
+def _print_plan(outcomes: list[LinkOutcome], options: Options) -> None:
+    if options.log_format is LogFormat.json:
+        rows = [
+            {
+                "link": o.name,
+                **dict(zip(("action", "item", "fields"), _describe(a), strict=True)),
+                "reason": a.reason,
+            }
+            for o in outcomes
+            for a in o.plan.actions
+        ]
+        out.print_json(json.dumps({"dry_run": True, "actions": rows}))
+        return
+    table = Table(
+        "link", "action", "item", "fields", "reason", title="sync --dry-run: nothing was written"
+    )
+    for o in outcomes:
+        for action in o.plan.actions:
+            table.add_row(o.name, *_describe(action), action.reason)
+    out.print(table)
+    _print_warnings(outcomes)
+
+
+def _print_sync(outcomes: list[LinkOutcome]) -> None:
+    table = Table("link", "planned", "writes", "conflicts", "failed", "result")
+    for o in outcomes:
+        summary = o.summary()
+        result = o.skipped or ("ok" if o.exit_code == 0 else "failed")
+        row = [
+            o.name,
+            str(summary["planned"]),
+            str(summary["writes"]),
+            str(len(summary["conflicts"])),
+        ]
+        table.add_row(*row, str(len(summary["errors"])), result)
+    out.print(table)
+    for o in outcomes:
+        for line in [*o.summary()["conflicts"], *o.summary()["errors"]]:
+            err.print(f"trackersync: {o.name}: {line}", markup=False, highlight=False)
+    _print_warnings(outcomes)
+
+
+def _print_warnings(outcomes: list[LinkOutcome]) -> None:
+    for o in outcomes:
+        for warning in sorted(set(o.plan.warnings)):
+            err.print(f"trackersync: {o.name}: warning: {warning}", markup=False, highlight=False)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    format: Annotated[
+        StatusFormat, typer.Option("--format", help="table, markdown or json.")
+    ] = StatusFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file.")] = None,
+) -> None:
+    """Unified cross-tool status from the state store (no network)."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    document = _status_document(settings)
+    text = _render_status(document, format)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+    else:
+        out.print(text, markup=False, highlight=False, soft_wrap=True) if isinstance(
+            text, str
+        ) else out.print(text)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Only start the seeded sandboxes and wait.")
+    ] = False,
+    github_port: Annotated[int, typer.Option(help="Port of the sandbox GitHub (0: any free).")] = 0,
+    jira_port: Annotated[int, typer.Option(help="Port of the sandbox Jira (0: any free).")] = 0,
+) -> None:
+    """Run the product against seeded loopback GitHub and Jira servers: no account needed."""
+    from trackersync import demo as demo_module  # the sandbox is only loaded when asked for
+
+    options: Options = ctx.obj
+    with demo_module.running(github_port, jira_port) as running:
+        if serve:
+            demo_module.serve(running, out)
+            return
+        settings = load(running.config_path)
+        connectors = build_connectors(settings, running.env)
+        store = StateStore(settings.state)
+        code = _sync(options, settings, connectors, store, settings.links, dry_run=False)
+        out.print(_render_status(_status_document(settings), StatusFormat.table))
+        raise typer.Exit(code)
+
+
+def _pull(options: Options, connectors: dict[str, Any], store: StateStore) -> PullReport:
+    try:
+        with _progress(options) as step:
+            return pull_all(connectors, store, on_scope=step)
+    finally:
+        for connector in connectors.values():
+            connector.close()
+
+
+@contextmanager
+def _progress(options: Options) -> Iterator[Any]:
+    if options.log_format is LogFormat.json or not err.is_terminal:
+        yield None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("pulling")
+        yield lambda scope: bar.update(task, description=f"pulling {scope}")
+
+
+def _print_pull(report: PullReport) -> None:
+    table = Table("scope", "changed", "comments", "requests", "result")
+    for o in report.outcomes:
+        result = "ok" if o.ok else f"[red]failed[/red]: {o.error}"
+        table.add_row(o.scope, str(o.changed), str(o.comments), str(o.requests), result)
+    out.print(table)
+    for o in report.outcomes:
+        if o.error is not None:
+            err.print(f"trackersync: {o.error}", markup=False, highlight=False)
+
+
+def _status_document(settings: Settings) -> dict[str, Any]:
+    store = StateStore(settings.state)
+    links = [
+        {
+            "name": link.name,
+            "source": link.source,
+            "target": link.target,
+            "last_sync": None,
+            "errors": [],
+        }
+        for link in settings.links
+    ]
+    return build_status(store, settings.scopes(), links, datetime.now(UTC))
+
+
+def _last_syncs(store: StateStore) -> dict[str, dict[str, Any]]:
+    """Each link's most recent sync: when it finished and the errors it reported."""
+    found: dict[str, dict[str, Any]] = {}
+    for run in store.runs(limit=50):
+        for name, summary in run["summary"].get("links", {}).items():
+            found.setdefault(name, {"at": run["finished_at"], "errors": summary.get("errors", [])})
+    return found
+
+
+def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
+    if format is StatusFormat.json:
+        return json.dumps(document, indent=2)
+    headers = ["scope", "tasks", *CATEGORIES, "last pull"]
+    rows = [
+        [s["ref"], str(s["tasks"]), *(str(s[c]) for c in CATEGORIES), s["last_pull"] or "never"]
+        for s in document["scopes"]
+    ]
+    totals = document["totals"]
+    rows.append(["total", str(totals["tasks"]), *(str(totals[c]) for c in CATEGORIES), ""])
+    if format is StatusFormat.markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    table = Table(*headers, title=f"trackersync status · {document['generated_at']}")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs a command and maps our errors to exit codes in one place.
+
+    Usage errors are the command-line library's (exit 2); `typer.Exit` carries a
+    command's own exit code.
+    """
+    try:
+        app(args=argv, prog_name="trackersync")
+    except TrackersyncError as exc:
+        err.print(f"trackersync: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+
+__all__ = ["__version__", "app", "main"]

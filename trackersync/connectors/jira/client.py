@@ -1,0 +1,233 @@
+"""Talks HTTP to Jira through the `jira` library, with our retry layer and error mapping.
+
+The library's own retries are off (`max_retries=0`) and every request goes through
+`call_with_retry`. Library methods that would add hidden requests (field-name look-ups
+before a search, reloads after an update) are bypassed: those calls use the library's
+own session (`jira._session`, which carries the auth and headers) with explicit
+endpoints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from jira import JIRA, JIRAError
+
+from trackersync.connectors.jira.mapping import parse_time
+from trackersync.connectors.retry import Failure, RetryPolicy, call_with_retry
+from trackersync.errors import AuthRefused, ConfigError, MalformedData, RateLimited, Unreachable
+
+PAGE_SIZE = 100
+MAX_PAGES = 10_000
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What `GET /serverInfo` said, and the server clock read off its `Date` header."""
+
+    deployment: str
+    version: str
+    base_url: str
+    date: datetime
+    received: float  # time.monotonic() when the answer arrived
+
+    @property
+    def cloud(self) -> bool:
+        """Whether this is Jira Cloud (enhanced search) rather than Server/Data Center."""
+        return self.deployment.lower() == "cloud"
+
+    def now(self) -> datetime:
+        """The server's clock now: its `Date` plus the time elapsed here since then."""
+        return self.date + timedelta(seconds=time.monotonic() - self.received)
+
+
+def classify(exc: BaseException) -> Failure | None:
+    """How the retry layer sees a library or transport exception."""
+    if isinstance(exc, JIRAError) and exc.status_code is not None:
+        headers = dict(exc.response.headers) if exc.response is not None else {}
+        remaining = headers.get("X-RateLimit-Remaining")
+        return Failure(exc.status_code, headers, rate_limited=remaining == "0")
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return Failure(None)
+    return None
+
+
+class JiraClient:
+    """One authenticated session to one Jira; counts the requests it makes."""
+
+    def __init__(
+        self,
+        *,
+        system: str,
+        url: str,
+        credentials: tuple[str, str] | str,
+        auth_hint: str,
+        timeout: float,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.system = system
+        self.url = url.rstrip("/")
+        self.auth_hint = auth_hint
+        self.policy = policy
+        self.requests = 0
+        self.last_headers: Mapping[str, str] = {}
+        self._info: ServerInfo | None = None
+        auth: dict[str, Any] = (
+            {"basic_auth": credentials}
+            if isinstance(credentials, tuple)
+            else {"token_auth": credentials}
+        )
+        # get_server_info=False: no request at construction; we read serverInfo ourselves
+        # (once per run) because we need its Date header too.
+        self.jira = JIRA(
+            server=self.url, get_server_info=False, max_retries=0, timeout=timeout, **auth
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self.jira.close()
+
+    def server_info(self) -> ServerInfo:
+        """`GET /serverInfo`, once per client: deployment type and the server clock."""
+        if self._info is None:
+            data, headers = self.get("serverInfo")
+            self._info = ServerInfo(
+                deployment=str(data.get("deploymentType") or "Server"),
+                version=str(data.get("version") or ""),
+                base_url=str(data.get("baseUrl") or self.url),
+                date=_server_clock(data, headers),
+                received=time.monotonic(),
+            )
+        return self._info
+
+    def get(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[Any, Mapping[str, str]]:
+        """GET a REST path (relative to `/rest/api/2/`): (JSON, headers)."""
+        url = self.jira._get_url(path)  # noqa: SLF001 - the library's own URL builder
+        return self._send(lambda: self.jira._session.get(url, params=params), url)  # noqa: SLF001
+
+    def post_read(self, path: str, body: Mapping[str, Any]) -> tuple[Any, Mapping[str, str]]:
+        """POST that only reads (search): safe to retry."""
+        url = self.jira._get_url(path)  # noqa: SLF001
+        return self._send(lambda: self.jira._session.post(url, json=dict(body)), url)  # noqa: SLF001
+
+    def _send(
+        self, call: Callable[[], requests.Response], url: str
+    ) -> tuple[Any, Mapping[str, str]]:
+        def counted() -> requests.Response:
+            self.requests += 1
+            return call()
+
+        try:
+            response = call_with_retry(
+                counted, system=self.system, classify=classify, policy=self.policy
+            )
+        except JIRAError as exc:
+            raise self._translate(exc, url) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Unreachable(self.system, self.url, _reason(exc)) from exc
+        self.last_headers = response.headers
+        try:
+            return (response.json() if response.content else {}), response.headers
+        except ValueError as exc:
+            raise MalformedData(self.system, f"{url} did not answer JSON") from exc
+
+    def _translate(self, exc: JIRAError, url: str) -> Exception:
+        status = exc.status_code or 0
+        headers = exc.response.headers if exc.response is not None else {}
+        # The message text is Jira's own error list; str(exc) would include our headers.
+        detail = (exc.text or "").strip()[:300]
+        auth_path = url.endswith(("/serverInfo", "/myself"))
+        if status == 401 or (
+            status == 403 and (auth_path or "X-Authentication-Denied-Reason" in headers)
+        ):
+            return AuthRefused(self.system, self.url, self.auth_hint)
+        if status == 429:
+            return RateLimited(self.system, resume_at=headers.get("X-RateLimit-Reset"))
+        if status >= 500:
+            return Unreachable(self.system, self.url, f"HTTP {status} from {url}: {detail}")
+        return ConfigError(f"{self.system}: {url} answered HTTP {status}: {detail}")
+
+    def search(self, jql: str, fields: Sequence[str], *, cloud: bool) -> Iterator[dict[str, Any]]:
+        """Every issue matching `jql`, page by page (Cloud: nextPageToken, Server: startAt)."""
+        pages = self._token_pages(jql, fields) if cloud else self._offset_pages(jql, fields)
+        for page in pages:
+            yield from page
+
+    def _token_pages(self, jql: str, fields: Sequence[str]) -> Iterator[list[dict[str, Any]]]:
+        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": PAGE_SIZE}
+        tokens: set[str] = set()
+        for _ in range(MAX_PAGES):
+            data, _headers = self.post_read("search/jql", body)
+            yield _issues(data, self.system)
+            token = data.get("nextPageToken")
+            if not token or data.get("isLast") is True:
+                return
+            if token in tokens:
+                raise MalformedData(self.system, f"search repeated nextPageToken {token!r}")
+            tokens.add(token)
+            body["nextPageToken"] = token
+        raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
+
+    def _offset_pages(self, jql: str, fields: Sequence[str]) -> Iterator[list[dict[str, Any]]]:
+        start = 0
+        for _ in range(MAX_PAGES):
+            body = {"jql": jql, "fields": list(fields), "startAt": start, "maxResults": PAGE_SIZE}
+            data, _headers = self.post_read("search", body)
+            issues = _issues(data, self.system)
+            yield issues
+            start += len(issues)
+            if not issues or start >= int(data.get("total") or 0):
+                return
+        raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
+
+    def comments(self, key: str, start: int) -> list[dict[str, Any]]:
+        """The comments of `key` from `start` on (when the inline page was cut short)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            params = {"startAt": start + len(found), "maxResults": PAGE_SIZE}
+            data, _headers = self.get(f"issue/{key}/comment", params)
+            page = data.get("comments") or []
+            found.extend(page)
+            if not page or start + len(found) >= int(data.get("total") or 0):
+                return found
+
+
+def _issues(data: Any, system: str) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
+        raise MalformedData(system, "search answer has no `issues` list")
+    return data["issues"]
+
+
+def _server_clock(data: Mapping[str, Any], headers: Mapping[str, str]) -> datetime:
+    """The server's clock: `serverTime` (milliseconds) if sent, else the `Date` header."""
+    server_time = data.get("serverTime")
+    if isinstance(server_time, str) and server_time:
+        return parse_time(server_time).astimezone(UTC)
+    value = headers.get("Date")
+    if not value:
+        # Without either there is no server clock; the data's own `updated` values still
+        # carry the cursor, this only sizes the first overlap window.
+        return datetime.now(UTC)
+    # Two Date headers arrive joined by a comma; the last one is the application's.
+    last = value.split("GMT,")[-1].strip()
+    try:
+        return parsedate_to_datetime(last).astimezone(UTC)
+    except (TypeError, ValueError) as exc:
+        raise MalformedData("jira", f"Date header {value!r}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return f"{type(exc).__name__}: {text[:200]}"
