@@ -110,12 +110,12 @@ class World:
         records = [*self.github.log.since(marks[0]), *self.jira.log.since(marks[1])]
         return SyncRun(outcomes, sum(not r.write for r in records), sum(r.write for r in records))
 
-    def cli(self, *args: str, timeout: float = 300) -> subprocess.Popen[str]:
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """Start the real command against this world (the caller waits or kills it)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKERSYNC_")}
+        base = {k: v for k, v in os.environ.items() if not k.startswith("TRACKERSYNC_")}
         return subprocess.Popen(
             [sys.executable, "-m", "trackersync", "--config", str(self.config), *args],
-            env={**env, **ENV},
+            env={**base, **ENV, "COLUMNS": "200", **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -144,7 +144,7 @@ def check(ctx: typer.Context) -> None:
             markup=False,
         )
         raise typer.Exit(3)
-    out.print(f"config {settings.path} is valid; every scope is visible")
+    out.print(f"config {settings.path} is valid; every scope is visible", soft_wrap=True)
 
 
 @app.command()

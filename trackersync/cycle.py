@@ -101,11 +101,10 @@ def pull_all(
             ref = f"{name}:{scope}"
             if on_scope is not None:
                 on_scope(ref)
-            outcome = (
-                ScopeOutcome(ref, error=refused)
-                if refused
-                else _pull_one(connector, scope, ref, store, now)
-            )
+            if refused is not None:
+                outcome = ScopeOutcome(ref, error=refused)
+            else:
+                outcome = _pull_one(connector, scope, ref, store, now, None if save else report)
             if isinstance(outcome.error, AuthRefused | Unreachable):
                 refused = outcome.error
             report.outcomes.append(outcome)

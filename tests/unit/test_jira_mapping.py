@@ -39,9 +39,12 @@ def make_issue(**fields: Any) -> dict[str, Any]:
 
 def to_task(raw: dict[str, Any], flagged_field: str | None = None) -> Any:
     return mapping.task_from_issue(
-        raw, connector="jira", project="WEB", base_url="https://acme.atlassian.net/",
+        raw,
+        connector="jira",
+        project="WEB",
+        base_url="https://acme.atlassian.net/",
         flagged_field=flagged_field,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(

@@ -294,6 +294,7 @@ class JiraSandbox(SandboxApp):
         self.account_id = account_id
         self.base_url = "http://127.0.0.1"
         self.rate_headers: dict[str, str] = {}
+        self.queries: list[str] = []  # every JQL searched, for tests to inspect
         self.users: dict[str, User] = {}
         self.projects: dict[str, Project] = {}
         self.issues_by_key: dict[str, Issue] = {}
@@ -742,6 +743,8 @@ class JiraSandbox(SandboxApp):
     def _apply_operation(self, issue: Issue, name: str, operation: dict[str, Any]) -> bool:
         if "set" in operation:
             return self._set_field(issue, name, operation["set"])
+        if not {"add", "remove"} & operation.keys():
+            raise ApiError(400, errors={name: f"Unsupported operation on '{name}': {operation}"})
         if name not in ("labels", "fixVersions"):
             raise ApiError(400, errors={name: f"Field '{name}' does not support add/remove."})
         current: list[Any] = (
@@ -1179,6 +1182,7 @@ class JiraSandbox(SandboxApp):
         return params
 
     def _run_query(self, text: str, *, bounded: bool) -> list[Issue]:
+        self.queries.append(text)
         try:
             query = jql.parse(text or "")
         except jql.JqlError as error:

@@ -2,7 +2,12 @@
 
 PyGithub's own retry (`GithubRetry`) and its client-side sleep between reads are switched
 off: `call_with_retry` is the one retry layer, and reads against a local sandbox should not
-be slowed. Reads go through `Requester.requestJson` rather than PyGithub objects because
+be slowed. Writes keep PyGithub's `seconds_between_writes` (the config's `write_interval`),
+which spaces them as GitHub's secondary limits ask, and are retried only when GitHub
+refused them outright (429, or 403 with `retry-after`): a POST that may have been applied
+is never repeated. Writes go through `Requester.requestJson` as well, since the issue
+objects' `edit()` cannot clear a milestone by name and `create_issue` wants objects that
+cost a GET each. Reads go through `Requester.requestJson` rather than PyGithub objects because
 (a) it can send `If-None-Match` for conditional requests, which `PaginatedList` cannot,
 and (b) objects built from list pages fetch themselves again when touched (a hidden GET per
 issue). Every library error is translated here into trackersync's errors.
@@ -147,6 +152,17 @@ class GitHubClient:
                 policy=self.retry_policy,
             )
 
+    def send(self, verb: str, path: str, body: Mapping[str, Any]) -> Any:
+        """POST/PATCH `body` as JSON to `path`; the decoded answer. Not retried on 5xx."""
+        with self._boundary(write=True):
+            return call_with_retry(
+                lambda: self._send_once(verb, path, dict(body)),
+                system=SYSTEM,
+                classify=classify,
+                idempotent=False,
+                policy=self.retry_policy,
+            )
+
     def pages(self, first: Page) -> Iterator[Page]:
         """`first`, then every page its `Link` header leads to (never building page URLs)."""
         page, visited = first, set[str]()
@@ -193,14 +209,29 @@ class GitHubClient:
             raise Requester.createException(status, lowered, output)
         return Page(status, lowered, data)
 
+    def _send_once(self, verb: str, path: str, body: dict[str, Any]) -> Any:
+        self.requests += 1
+        status, raw_headers, text = self.github.requester.requestJson(verb, path, input=body)
+        lowered = {str(k).lower(): str(v) for k, v in raw_headers.items()}
+        self.last_headers = lowered
+        data = _decode(text, path)
+        if status >= 400:
+            output = data if isinstance(data, dict) else {"message": str(text)[:200]}
+            raise Requester.createException(status, lowered, output)
+        return data
+
     @contextmanager
-    def _boundary(self) -> Iterator[None]:
+    def _boundary(self, *, write: bool = False) -> Iterator[None]:
         """Translate library errors into trackersync's (never carrying the token)."""
         try:
             yield
         except TrackersyncError:
             raise
         except GithubException as exc:
+            if write and exc.status >= 500:
+                # Not retried: the write may have been applied; the next run reconciles.
+                reason = f"HTTP {exc.status} on a write (not repeated)"
+                raise Unreachable(SYSTEM, self.url, reason) from exc
             raise self._translate(exc) from exc
         except requests.exceptions.Timeout as exc:
             raise Unreachable(SYSTEM, self.url, f"timed out ({type(exc).__name__})") from exc

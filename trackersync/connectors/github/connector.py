@@ -14,11 +14,19 @@ second on when that second is safely in the past by the server's `Date`, otherwi
 inclusive with the items seen at that boundary remembered for de-duplication. A listing
 is read again from the new `since` until it stops moving, so the ETag stored in the
 cursor always belongs to the exact URL the next pull requests.
+
+Writes (`sync`) cost one request each: a POST per created issue (plus a PATCH to close it
+when its twin is already closed), one PATCH per edited issue (plus a reopen first to turn
+a done issue into a canceled one), one request per comment. Every write returns the
+issue or comment mapped from GitHub's own answer, exactly as the next pull maps it.
+Milestones are found by name in a per-repository list read once per run (or taken from
+the pull that just listed them) and created when missing.
 """
 
 from __future__ import annotations
 
 import builtins
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,16 +45,30 @@ from trackersync.connectors.base import (
 from trackersync.connectors.github.client import GitHubClient, NotVisible, Page
 from trackersync.connectors.github.mapping import (
     comment_issue_number,
+    comment_text,
+    footer,
     format_time,
     is_pull_request,
     issue_to_task,
     parse_time,
+    split_footer,
+    state_edit,
+    status_of,
     to_comment,
     to_milestone,
 )
 from trackersync.connectors.retry import RetryPolicy
-from trackersync.errors import ConfigError, MalformedData
-from trackersync.sync.model import Comment, Milestone, PullResult, Task
+from trackersync.errors import ConfigError, ItemFailed, MalformedData
+from trackersync.sync.model import (
+    Comment,
+    Milestone,
+    Origin,
+    PullResult,
+    Task,
+    TaskFields,
+)
+
+log = logging.getLogger(__name__)
 
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 LISTING = {"sort": "updated", "direction": "asc", "per_page": 100}
@@ -145,7 +167,8 @@ class GitHubConnector(Connector):
     # @user and @org/team in a body notify people; Markdown renders inline HTML.
     at_mentions: ClassVar[bool] = True
     renders_html: ClassVar[bool] = True
-    text_limit: ClassVar[int] = 65_536  # characters in an issue or comment body
+    # GitHub takes 65,536 characters per body; the rest is room for the footer / header.
+    text_limit: ClassVar[int] = 65_000
 
     def __init__(
         self,
@@ -168,6 +191,8 @@ class GitHubConnector(Connector):
             write_interval=config.write_interval,
             retry_policy=retry_policy,
         )
+        # Milestone title -> number per repository, read at most once per run.
+        self._milestone_numbers: dict[str, dict[str, int]] = {}
 
     @property
     def scopes(self) -> list[str]:
@@ -293,8 +318,10 @@ class GitHubConnector(Connector):
         first = self.client.get(f"/repos/{repo}/milestones", params, etag=etag)
         if first.not_modified:
             return None, etag
-        items = self._all_items(first)
-        return [to_milestone(self.name, repo, item) for item in items], first.etag
+        milestones = [to_milestone(self.name, repo, item) for item in self._all_items(first)]
+        # The writes of this run look milestones up by name: this listing is that list.
+        self._milestone_numbers[repo] = {m.name: int(m.id) for m in milestones}
+        return milestones, first.etag
 
     def _tasks(self, repo: str, items: Mapping[int, JSON]) -> list[Task]:
         ordered = sorted(items.values(), key=lambda item: (item["updated_at"], item["number"]))
@@ -311,6 +338,171 @@ class GitHubConnector(Connector):
                 grouped.setdefault(number, []).append(to_comment(item))
         return grouped
 
+    # ---------------------------------------------------------------- writes
+
+    def create_item(self, scope: str, fields: TaskFields, origin: Origin) -> Task:
+        """One POST with every set field, the link back and the marker (+ a PATCH to close)."""
+        repo = self._repo_of(scope)
+        payload: JSON = {"title": fields.title or origin.ref}
+        payload |= self._field_edits(repo, origin.ref, fields, None)
+        if payload.get("milestone", 0) is None:
+            del payload["milestone"]  # a new issue has none
+        payload["body"] = (fields.body or "") + footer(origin)
+        # GitHub opens every new issue; a closed twin takes a second write.
+        data = self._write(origin.ref, "POST", f"/repos/{repo}/issues", payload)
+        target = fields.status if "status" in fields.model_fields_set else None
+        if target is not None:
+            state, _ = state_edit(status_of(data), target)
+            if state:
+                data = self._write(origin.ref, "PATCH", _issue_path(repo, data), state)
+        _warn_dropped(payload, data)
+        return issue_to_task(self.name, repo, data)
+
+    def update_item(self, item: Task, changes: TaskFields) -> Task:
+        """One PATCH with the fields that differ from `item`; none at all when none do."""
+        repo, ref = self._repo_of(item.ref.scope), str(item.ref)
+        edits = self._field_edits(repo, ref, changes, item)
+        reopen = False
+        if "status" in changes.model_fields_set and changes.status is not None:
+            state, reopen = state_edit(item.status, changes.status)
+            edits |= state
+        if not edits:
+            return item
+        path = f"/repos/{repo}/issues/{item.ref.key}"
+        if reopen:
+            # A closed issue's reason only changes with its state: reopen, then close.
+            self._write(ref, "PATCH", path, {"state": "open"})
+        data = self._write(ref, "PATCH", path, edits)
+        _warn_dropped(edits, data)
+        return issue_to_task(self.name, repo, data)
+
+    def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
+        """POST a comment with a header naming author and origin, and a marker."""
+        repo = self._repo_of(item.ref.scope)
+        path = f"/repos/{repo}/issues/{item.ref.key}/comments"
+        data = self._write(str(item.ref), "POST", path, {"body": comment_text(body, origin)})
+        return to_comment(data)
+
+    def update_comment(self, item: Task, comment: Comment, body: str, origin: Origin) -> Comment:
+        """PATCH a mirrored comment's text; no request when it already says `body`."""
+        if comment.body == body and comment.mirror_of == origin.marker_id:
+            return comment
+        repo = self._repo_of(item.ref.scope)
+        path = f"/repos/{repo}/issues/comments/{comment.id}"
+        data = self._write(str(item.ref), "PATCH", path, {"body": comment_text(body, origin)})
+        return to_comment(data)
+
+    def find_twin(self, scope: str, origin: str) -> Task | None:
+        """The issue whose marker names `origin`, among the 100 most recently created."""
+        repo = self._repo_of(scope)
+        params = {"state": "all", "sort": "created", "direction": "desc", "per_page": 100}
+        page = self.client.get(f"/repos/{repo}/issues", params)
+        if not isinstance(page.data, list):
+            raise MalformedData("github", "the issue listing did not answer a JSON array")
+        for item in page.data:
+            if is_pull_request(item):
+                continue
+            if split_footer(str(item.get("body") or "")).twin_of == origin:
+                return issue_to_task(self.name, repo, item)
+        return None
+
+    def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
+        """Numbers of the issues carrying every label of `query` (`{labels: [...]}` or `a,b`)."""
+        repo = self._repo_of(scope)
+        params = {**filter_params(self.name, query), "state": "all", "per_page": 100}
+        first = self.client.get(f"/repos/{repo}/issues", params)
+        return {str(item["number"]) for item in self._all_items(first) if not is_pull_request(item)}
+
+    def _field_edits(self, repo: str, ref: str, fields: TaskFields, item: Task | None) -> JSON:
+        """The set fields of `fields` (other than status) that differ from `item`."""
+        wanted = fields.model_fields_set
+        edits: JSON = {}
+        if "title" in wanted and fields.title is not None and _differs(fields.title, item, "title"):
+            edits["title"] = fields.title
+        if "body" in wanted and item is not None and (fields.body or "") != item.body:
+            edits["body"] = (fields.body or "") + str(item.raw.get("footer") or "")
+        for name in ("labels", "assignees"):
+            values = list(getattr(fields, name) or ())
+            if name in wanted and (item is None or _folded(values) != _folded(getattr(item, name))):
+                edits[name] = values
+        if "milestone" in wanted and _differs(fields.milestone, item, "milestone"):
+            name = fields.milestone
+            edits["milestone"] = None if name is None else self._milestone_number(repo, ref, name)
+        return edits
+
+    def _milestone_number(self, repo: str, ref: str, name: str) -> int:
+        """The number of milestone `name`, created when the repository has none by that name."""
+        known = self._milestone_numbers.get(repo)
+        if known is None:
+            first = self.client.get(f"/repos/{repo}/milestones", {"state": "all", "per_page": 100})
+            known = {str(item["title"]): int(item["number"]) for item in self._all_items(first)}
+            self._milestone_numbers[repo] = known
+        if name not in known:
+            created = self._write(ref, "POST", f"/repos/{repo}/milestones", {"title": name})
+            known[name] = int(created["number"])
+        return known[name]
+
+    def _write(self, ref: str, verb: str, path: str, body: JSON) -> JSON:
+        """One write; a refusal of this item becomes `ItemFailed` naming `ref`."""
+        try:
+            data = self.client.send(verb, path, body)
+        except ItemFailed as exc:
+            raise ItemFailed(ref, f"{verb} {path}: {exc.reason}") from exc
+        if not isinstance(data, dict):
+            raise MalformedData("github", f"{verb} {path} did not answer a JSON object")
+        return data
+
+
+def filter_params(connector: str, query: str | Mapping[str, Any]) -> JSON:
+    """A link filter as issue-listing parameters: every label named must be present."""
+    if isinstance(query, str):
+        labels = [name.strip() for name in query.split(",") if name.strip()]
+    else:
+        unknown = set(query) - {"labels"}
+        if unknown:
+            raise ConfigError(
+                f"a GitHub filter takes `labels` only, not {', '.join(sorted(unknown))}",
+                key=f"links.filter ({connector})",
+            )
+        raw = query.get("labels") or []
+        labels = [str(name) for name in ([raw] if isinstance(raw, str) else raw)]
+    if not labels:
+        raise ConfigError("a GitHub filter names at least one label", key="links.filter")
+    return {"labels": ",".join(labels)}
+
+
+def _differs(wanted: Any, item: Task | None, name: str) -> bool:
+    return item is None or wanted != getattr(item, name)
+
+
+def _folded(values: Any) -> list[str]:
+    # GitHub compares label names and logins case-insensitively.
+    return sorted(str(value).casefold() for value in values)
+
+
+def _issue_path(repo: str, data: Mapping[str, Any]) -> str:
+    return f"/repos/{repo}/issues/{data['number']}"
+
+
+def _warn_dropped(sent: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """GitHub silently drops labels, assignees and milestones without push access."""
+    answered = {
+        "labels": _folded(label["name"] for label in data.get("labels") or ()),
+        "assignees": _folded(person["login"] for person in data.get("assignees") or ()),
+    }
+    for name, values in answered.items():
+        if name in sent and _folded(sent[name]) != values:
+            log.warning(
+                "GitHub kept %s %s of issue #%s, not %s (no push access, or unknown users?)",
+                name,
+                values,
+                data.get("number"),
+                sent[name],
+            )
+    milestone = data.get("milestone")
+    if "milestone" in sent and sent["milestone"] != (milestone or {}).get("number"):
+        log.warning("GitHub did not set the milestone of issue #%s", data.get("number"))
+
 
 def _listable(item: Any, key: str) -> bool:
     return (
@@ -326,4 +518,4 @@ def _keep_newest(items: dict[int, JSON], key: int, item: JSON) -> None:
         items[key] = item
 
 
-__all__ = ["GitHubConfig", "GitHubConnector", "Window", "advance"]
+__all__ = ["GitHubConfig", "GitHubConnector", "Window", "advance", "filter_params"]

@@ -1,7 +1,12 @@
-"""Pure functions from GitHub's REST JSON to the task model.
+"""Pure functions between GitHub's REST JSON and the task model, markers included.
 
 They read only the raw JSON dicts of a listing: touching PyGithub objects built from a
 list page would fetch every issue again (see API-NOTES, "hidden requests").
+
+An issue trackersync created ends with a footer: a rule, a visible link back to its
+origin and a hidden marker naming the origin's ref. A mirrored comment starts with a
+header line naming its author and origin and ends with a hidden marker. Reading strips
+both exactly, so `Task.body` / `Comment.body` are what the engine wrote.
 """
 
 from __future__ import annotations
@@ -9,11 +14,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from trackersync.errors import MalformedData
-from trackersync.sync.model import Comment, Milestone, Ref, Status, StatusCategory, Task
+from trackersync.sync.model import (
+    Comment,
+    Milestone,
+    Origin,
+    Ref,
+    Status,
+    StatusCategory,
+    Task,
+)
 
 SYSTEM = "github"
 CANCEL_REASONS = frozenset({"not_planned", "duplicate"})
@@ -105,11 +119,12 @@ def issue_to_task(connector: str, repo: str, item: JSON) -> Task:
     """One issue of `repo` as a `Task` (`ref` = `connector:repo#number`)."""
     with _shape(f"issue {item.get('number', '?')} of {repo}"):
         milestone = item.get("milestone")
+        body = split_footer(item.get("body") or "")
         return Task(
             ref=Ref(connector, repo, str(_number(item, "number"))),
             url=_text(item, "html_url"),
             title=_text(item, "title"),
-            body=item.get("body") or "",
+            body=body.text,
             status=status_of(item),
             assignees=_assignees(item),
             labels=_labels(item),
@@ -124,6 +139,7 @@ def issue_to_task(connector: str, repo: str, item: JSON) -> Task:
                 "state": item["state"],
                 "state_reason": item.get("state_reason"),
                 "html_url": item["html_url"],
+                **body.raw(),
             },
         )
 
@@ -141,10 +157,12 @@ def to_comment(item: JSON) -> Comment:
     """One issue comment as a `Comment` (`id` is GitHub's comment id)."""
     with _shape(f"comment {item.get('id', '?')}"):
         user = item.get("user")
+        body, mirror_of = split_comment(item.get("body") or "")
         return Comment(
             id=str(_number(item, "id")),
             author=str(user["login"]) if user else None,
-            body=item.get("body") or "",
+            body=body,
+            mirror_of=mirror_of,
             created_at=parse_time(item["created_at"]),
             updated_at=parse_time(item["updated_at"]),
         )
@@ -174,3 +192,114 @@ def to_milestone(connector: str, repo: str, item: JSON) -> Milestone:
                 "updated_at": item.get("updated_at"),
             },
         )
+
+
+# ---------------------------------------------------------------- markers
+
+# The footer an issue created by trackersync ends with. The blank line before the rule
+# keeps the rule from turning the last paragraph into a heading; only this exact shape is
+# stripped, so a user's own `---` survives. (A leading `^` also matches: a body that was
+# only the footer, should a client trim the leading blank lines.)
+_FOOTER = re.compile(
+    r"(?:(?:\r?\n){2}|^)---\r?\n<sub>Mirrored from [^\r\n]* by trackersync</sub>\r?\n"
+    r"<!-- trackersync:twin_of=(?P<ref>\S+) -->"
+)
+_COMMENT_MARKER = re.compile(r"\r?\n<!-- trackersync:comment=(?P<id>\S+) -->\s*\Z")
+_COMMENT_HEADER = re.compile(r"\A\*\*[^\r\n]*\*\* on \[[^\r\n]*\]\([^\r\n]*\):\r?\n\r?\n")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>@#|])")
+
+
+def _escaped(text: str) -> str:
+    """Plain text that Markdown shows as is (and that mentions nobody)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _link_target(url: str) -> str:
+    # Spaces and parentheses would end a Markdown link target early.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def origin_link(origin: Origin) -> str:
+    """`[Jira WEB-7](url)`: the origin system and item, linked."""
+    try:
+        name = Ref.parse(origin.ref).key or origin.ref
+    except ValueError:
+        name = origin.ref
+    return f"[{_escaped(f'{origin.system} {name}')}]({_link_target(origin.url)})"
+
+
+def footer(origin: Origin) -> str:
+    """The link back and the marker appended to the body of an issue trackersync creates."""
+    return (
+        f"\n\n---\n<sub>Mirrored from {origin_link(origin)} by trackersync</sub>\n"
+        f"<!-- trackersync:twin_of={origin.ref} -->"
+    )
+
+
+@dataclass(frozen=True)
+class SplitBody:
+    """An issue body without its footer; `twin_of`/`footer` are None on a user's issue."""
+
+    text: str
+    twin_of: str | None = None
+    footer: str | None = None
+
+    def raw(self) -> dict[str, str]:
+        """The `Task.raw` entries: the marker, and the footer to keep when rewriting."""
+        if self.twin_of is None or self.footer is None:
+            return {}
+        return {"twin_of": self.twin_of, "footer": self.footer}
+
+
+def split_footer(text: str) -> SplitBody:
+    """`text` without trackersync's footer (the last one), plus the marker it carried."""
+    matches = list(_FOOTER.finditer(text))
+    if not matches:
+        return SplitBody(text)
+    match = matches[-1]
+    before, after = text[: match.start()], text[match.end() :]
+    if after.strip():
+        # A user wrote below the footer: keep their text, drop only the footer.
+        before = f"{before}\n\n{after.lstrip(chr(13) + chr(10))}"
+    return SplitBody(before, match["ref"], match[0])
+
+
+def comment_text(body: str, origin: Origin) -> str:
+    """A mirrored comment: a header naming author and origin, the body, a hidden marker."""
+    author = _escaped(origin.author or "Someone")
+    header = f"**{author}** on {origin_link(origin)}:"
+    return f"{header}\n\n{body}\n<!-- trackersync:comment={origin.marker_id} -->"
+
+
+def split_comment(text: str) -> tuple[str, str | None]:
+    """A comment's body without header and marker, and the marker's id (None: a user's)."""
+    marker = _COMMENT_MARKER.search(text)
+    if marker is None:
+        return text, None
+    body = text[: marker.start()]
+    header = _COMMENT_HEADER.match(body)
+    return (body[header.end() :] if header else body), marker["id"]
+
+
+# ---------------------------------------------------------------- writing
+
+CLOSE_REASON = {StatusCategory.DONE: "completed", StatusCategory.CANCELED: "not_planned"}
+
+
+def state_edit(current: Status, target: StatusCategory) -> tuple[dict[str, str], bool]:
+    """The `state`/`state_reason` that move an issue from `current` to `target`.
+
+    Returns the fields for the edit and whether the issue must first be reopened: GitHub
+    changes `state_reason` only together with `state`, so done <-> canceled on a closed
+    issue takes a reopen, then a close. Open statuses are one state on GitHub: todo and
+    in progress need no edit of each other.
+    """
+    reason = CLOSE_REASON.get(target)
+    if reason is None:
+        is_open = current.name == "open"
+        return ({} if is_open else {"state": "open", "state_reason": "reopened"}), False
+    if current.name == "open":
+        return {"state": "closed", "state_reason": reason}, False
+    if current.category == target:
+        return {}, False
+    return {"state": "closed", "state_reason": reason}, True

@@ -187,9 +187,12 @@ class JiraConnector(Connector):
         for raw in self.client.search(jql, self._fields(), cloud=self._cloud()):
             self._complete_comments(raw)
             task = mapping.task_from_issue(
-                raw, connector=self.name, project=scope, base_url=base_url,
+                raw,
+                connector=self.name,
+                project=scope,
+                base_url=base_url,
                 flagged_field=self.flagged_field,
-            )  # fmt: skip
+            )
             key = task.ref.key
             pairs.append((key, task.updated_at))
             if (key, _stamp(task.updated_at)) not in window.seen:

@@ -34,7 +34,10 @@ class StateStore:
     def __init__(self, url: str) -> None:
         try:
             self.url = make_url(url)
-            self.engine: Engine = sa.create_engine(self.url)
+            # No pool: a run makes a handful of short transactions, and a pooled connection
+            # left open would outlive the store (a leak in tests, a held slot on a shared
+            # PostgreSQL server).
+            self.engine: Engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise ConfigError(
                 f"`state: {url}` is not a database URL such as sqlite:///trackersync.db "
