@@ -174,6 +174,24 @@ def test_state_reason_only_applies_when_state_changes(sandbox, repo) -> None:
     assert repo.get_issue(1).state_reason == "completed"
 
 
+def test_a_new_issue_is_open_whatever_the_post_says(sandbox, gh) -> None:
+    payload = {"title": "t", "state": "closed", "state_reason": "not_planned"}
+    _, data = gh.requester.requestJsonAndCheck("POST", f"/repos/{REPO}/issues", input=payload)
+
+    assert (data["state"], data["state_reason"]) == ("open", None)
+    assert sandbox.issue(REPO, 1)["state"] == "open"
+
+
+def test_bodies_over_65536_characters_are_refused(sandbox, repo) -> None:
+    issue = repo.create_issue("t", body="x" * 65_536)
+    with pytest.raises(github.GithubException) as caught:
+        issue.edit(body="x" * 65_537)
+    assert caught.value.status == 422
+    with pytest.raises(github.GithubException):
+        issue.create_comment("y" * 65_537)
+    assert len(sandbox.issue(REPO, 1)["body"]) == 65_536
+
+
 def test_every_change_bumps_updated_at(sandbox, repo) -> None:
     sandbox.create_issue(REPO, "t")
     before = sandbox.issue(REPO, 1)["updated_at"]

@@ -6,19 +6,31 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trackersync.connectors.github.client import parse_links
-from trackersync.connectors.github.connector import GitHubConfig, Window, advance
+from trackersync.connectors.github.connector import (
+    GitHubConfig,
+    Window,
+    advance,
+    filter_params,
+)
 from trackersync.connectors.github.mapping import (
     comment_issue_number,
+    comment_text,
+    footer,
     is_pull_request,
     issue_to_task,
+    split_comment,
+    split_footer,
+    state_edit,
     status_of,
     to_comment,
     to_milestone,
 )
-from trackersync.errors import MalformedData
-from trackersync.sync.model import Ref, StatusCategory
+from trackersync.errors import ConfigError, MalformedData
+from trackersync.sync.model import Origin, Ref, Status, StatusCategory
 
 STAMP = "2026-11-25T18:08:40Z"
 
@@ -337,3 +349,172 @@ def test_config_defaults() -> None:
         ).timeout.total_seconds()
         == 5
     )
+
+
+# ---------------------------------------------------------------- markers
+
+ORIGIN = Origin(ref="jira:WEB#WEB-7", url="https://acme.atlassian.net/browse/WEB-7", system="Jira")
+COMMENT_ORIGIN = ORIGIN.model_copy(update={"comment_id": "10001", "author": "Pat"})
+
+
+def test_footer_has_the_documented_shape() -> None:
+    assert footer(ORIGIN) == (
+        "\n\n---\n<sub>Mirrored from [Jira WEB-7](https://acme.atlassian.net/browse/WEB-7)"
+        " by trackersync</sub>\n<!-- trackersync:twin_of=jira:WEB#WEB-7 -->"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("plain", id="plain"),
+        pytest.param("ends in a newline\n", id="trailing-newline"),
+        pytest.param("mine\n\n---\n\nstill mine", id="users-own-rule"),
+        pytest.param("a\n---\nb", id="setext-like"),
+        pytest.param("x" + footer(ORIGIN).replace("WEB-7", "WEB-1"), id="footer-quoted-twice"),
+    ],
+)
+def test_footer_strips_exactly(body: str) -> None:
+    split = split_footer(body + footer(ORIGIN))
+    assert (split.text, split.twin_of) == (body, "jira:WEB#WEB-7")
+    assert split.footer == footer(ORIGIN)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_footer_round_trips_any_body(body: str) -> None:
+    assert split_footer(body + footer(ORIGIN)).text == body
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("no footer\n\n---\n<sub>by hand</sub>", None, id="lookalike"),
+        pytest.param("<!-- trackersync:twin_of=jira:WEB#WEB-1 -->", None, id="marker-alone"),
+        pytest.param(
+            footer(ORIGIN).replace("\n", "\r\n"), "jira:WEB#WEB-7", id="crlf-after-web-edit"
+        ),
+        pytest.param(footer(ORIGIN).lstrip("\n"), "jira:WEB#WEB-7", id="leading-blank-trimmed"),
+    ],
+)
+def test_footer_recognition(text: str, expected: str | None) -> None:
+    assert split_footer(text).twin_of == expected
+
+
+def test_text_written_below_the_footer_is_kept() -> None:
+    split = split_footer("top" + footer(ORIGIN) + "\n\nbelow")
+    assert (split.text, split.twin_of) == ("top\n\nbelow", "jira:WEB#WEB-7")
+
+
+def test_issue_to_task_reads_the_marker_into_raw() -> None:
+    task = issue_to_task("gh", "acme/web", make_issue(body="Text" + footer(ORIGIN)))
+    assert task.body == "Text"
+    assert task.raw["twin_of"] == "jira:WEB#WEB-7"
+    assert task.raw["footer"] == footer(ORIGIN)
+    assert "twin_of" not in issue_to_task("gh", "acme/web", make_issue()).raw
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("one line", id="line"),
+        pytest.param("**Bold** on [x](y):\n\nlooks like a header", id="header-lookalike"),
+        pytest.param("```\ncode\n```\n", id="code-and-newline"),
+    ],
+)
+def test_comment_marker_round_trips(body: str) -> None:
+    text = comment_text(body, COMMENT_ORIGIN)
+    assert text.startswith("**Pat** on [Jira WEB-7](https://acme.atlassian.net/browse/WEB-7):\n\n")
+    assert text.endswith("\n<!-- trackersync:comment=jira:WEB#WEB-7/10001 -->")
+    assert split_comment(text) == (body, "jira:WEB#WEB-7/10001")
+
+
+def test_a_users_comment_has_no_marker() -> None:
+    text = "**Pat** on [Jira WEB-7](u):\n\nwritten by hand"
+    assert split_comment(text) == (text, None)
+
+
+def test_mirrored_comment_maps_to_mirror_of() -> None:
+    item = {
+        "id": 5,
+        "user": person("trackersync-bot"),
+        "body": comment_text("hi", COMMENT_ORIGIN),
+        "created_at": STAMP,
+        "updated_at": STAMP,
+    }
+    comment = to_comment(item)
+    assert (comment.body, comment.mirror_of) == ("hi", "jira:WEB#WEB-7/10001")
+
+
+def test_author_and_origin_are_escaped_in_the_header() -> None:
+    odd = Origin(
+        ref="jira:WEB#WEB-7",
+        url="https://x/a b(c)",
+        system="Jira",
+        comment_id="1",
+        author="@org/team *[x]*",
+    )
+    header = comment_text("b", odd).split("\n", 1)[0]
+    assert header == "**\\@org/team \\*\\[x\\]\\*** on [Jira WEB-7](https://x/a%20b%28c%29):"
+    assert split_comment(comment_text("b", odd)) == ("b", "jira:WEB#WEB-7/1")
+
+
+# ---------------------------------------------------------------- state edits
+
+OPEN, OPEN_STARTED = (
+    Status(name="open", category="todo"),
+    Status(name="open", category="in_progress"),
+)
+DONE, CANCELED = Status(name="closed", category="done"), Status(name="closed", category="canceled")
+CLOSE_DONE = {"state": "closed", "state_reason": "completed"}
+CLOSE_CANCELED = {"state": "closed", "state_reason": "not_planned"}
+REOPEN = {"state": "open", "state_reason": "reopened"}
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "edit", "reopen_first"),
+    [
+        pytest.param(OPEN, "todo", {}, False, id="open-todo"),
+        pytest.param(OPEN, "in_progress", {}, False, id="open-started-is-one-state"),
+        pytest.param(OPEN_STARTED, "todo", {}, False, id="started-todo"),
+        pytest.param(OPEN, "done", CLOSE_DONE, False, id="close-done"),
+        pytest.param(OPEN_STARTED, "canceled", CLOSE_CANCELED, False, id="close-canceled"),
+        pytest.param(DONE, "done", {}, False, id="already-done"),
+        pytest.param(CANCELED, "canceled", {}, False, id="already-canceled"),
+        pytest.param(DONE, "canceled", CLOSE_CANCELED, True, id="done-to-canceled"),
+        pytest.param(CANCELED, "done", CLOSE_DONE, True, id="canceled-to-done"),
+        pytest.param(DONE, "todo", REOPEN, False, id="reopen"),
+        pytest.param(CANCELED, "in_progress", REOPEN, False, id="reopen-started"),
+    ],
+)
+def test_state_edit(current: Status, target: str, edit: dict[str, str], reopen_first: bool) -> None:
+    assert state_edit(current, StatusCategory(target)) == (edit, reopen_first)
+
+
+# ---------------------------------------------------------------- link filters
+
+
+@pytest.mark.parametrize(
+    ("query", "labels"),
+    [
+        pytest.param({"labels": ["jira", "public"]}, "jira,public", id="dict-list"),
+        pytest.param({"labels": "jira"}, "jira", id="dict-one"),
+        pytest.param("jira, public ,", "jira,public", id="comma-text"),
+    ],
+)
+def test_filter_params(query: Any, labels: str) -> None:
+    assert filter_params("gh", query) == {"labels": labels}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({"milestone": "v1"}, id="unknown-key"),
+        pytest.param({"labels": []}, id="no-labels"),
+        pytest.param(" , ", id="blank-text"),
+    ],
+)
+def test_filter_params_refuses_what_it_cannot_do(query: Any) -> None:
+    with pytest.raises(ConfigError):
+        filter_params("gh", query)

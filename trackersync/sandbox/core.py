@@ -267,10 +267,16 @@ class SandboxApp:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr: the request log is what tests and benchmarks read."""
+    """No access log on stderr (the request log is what tests read), and no `Date` header
+    of its own: the app sends its clock's, which tests move to simulate clock skew."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Say nothing."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """The status line and `Server`, without the real-time `Date`."""
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
 
 
 class SandboxServer:

@@ -42,6 +42,8 @@ ANONYMOUS_LIMIT = 60
 WINDOW = 3600
 SECONDARY_WINDOW = 60.0
 _REFUSED = "sandbox.github.refused"
+BODY_LIMIT = 65_536
+_NOT_ON_CREATE = frozenset({"state", "state_reason"})
 
 JSONDict = dict[str, Any]
 
@@ -150,6 +152,14 @@ def _due_on(value: Any) -> str | None:
         return _stamp_text(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         raise ApiError(422, "Validation Failed", errors=[{"field": "due_on"}]) from None
+
+
+def _checked_body(body: Any) -> Any:
+    """GitHub refuses issue and comment bodies over 65,536 characters."""
+    if isinstance(body, str) and len(body) > BODY_LIMIT:
+        message = f"body is too long (maximum is {BODY_LIMIT} characters)"
+        raise ApiError(422, "Validation Failed", errors=[{"field": "body", "message": message}])
+    return body
 
 
 def _int_arg(request: Request, name: str, default: int) -> int:
@@ -600,7 +610,9 @@ class GitHubSandbox(SandboxApp):
     def post_issue(self, request: Request, owner: str, repo: str) -> Response:
         """`POST /repos/{o}/{r}/issues` (201)."""
         store = self._repo(owner, repo)
-        rec = self._create_issue(store, self._body(request), user=self.login)
+        # GitHub's create takes no `state`: every new issue is open.
+        fields = {k: v for k, v in self._body(request).items() if k not in _NOT_ON_CREATE}
+        rec = self._create_issue(store, fields, user=self.login)
         data = self._issue_json(store, rec)
         return json_response(data, 201, headers={"Location": data["url"]})
 
@@ -665,7 +677,7 @@ class GitHubSandbox(SandboxApp):
         if "title" in fields:
             rec["title"] = str(fields["title"])
         if "body" in fields:
-            rec["body"] = fields["body"]
+            rec["body"] = _checked_body(fields["body"])
         if "labels" in fields:
             rec["labels"] = self._ensure_labels(store, fields["labels"] or [])
         if "assignees" in fields or "assignee" in fields:
@@ -790,6 +802,7 @@ class GitHubSandbox(SandboxApp):
     def _add_comment(self, store: _Repo, issue: JSONDict, body: Any, *, user: str) -> JSONDict:
         if not isinstance(body, str) or not body:
             raise ApiError(422, "Validation Failed", errors=[{"field": "body"}])
+        _checked_body(body)
         stamp = self._stamp()
         rec = {
             "id": next(self._ids),
@@ -808,6 +821,7 @@ class GitHubSandbox(SandboxApp):
     def _edit_comment(self, store: _Repo, rec: JSONDict, body: Any) -> JSONDict:
         if not isinstance(body, str) or not body:
             raise ApiError(422, "Validation Failed", errors=[{"field": "body"}])
+        _checked_body(body)
         if body != rec["body"]:
             stamp = self._stamp()
             rec.update(body=body, updated_at=stamp)

@@ -201,7 +201,7 @@ def to_milestone(connector: str, repo: str, item: JSON) -> Milestone:
 # stripped, so a user's own `---` survives. (A leading `^` also matches: a body that was
 # only the footer, should a client trim the leading blank lines.)
 _FOOTER = re.compile(
-    r"(?:(?:\r?\n){2}|^)---\r?\n<sub>Mirrored from [^\r\n]* by trackersync</sub>\r?\n"
+    r"(?:\n\n|\r\n\r\n|^)---\r?\n<sub>Mirrored from [^\r\n]* by trackersync</sub>\r?\n"
     r"<!-- trackersync:twin_of=(?P<ref>\S+) -->"
 )
 _COMMENT_MARKER = re.compile(r"\r?\n<!-- trackersync:comment=(?P<id>\S+) -->\s*\Z")
