@@ -12,8 +12,8 @@ import argparse
 import resource
 import time
 import tracemalloc
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from trackersync.connectors.github.connector import GitHubConfig, GitHubConnector

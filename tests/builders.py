@@ -10,7 +10,13 @@ from trackersync.sync.model import Comment, Ref, Status, StatusCategory, Task
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
-GITHUB = Side(Ref("gh", "acme/web"), system="GitHub", distinct_open_statuses=False, at_mentions=True, renders_html=True)
+GITHUB = Side(
+    Ref("gh", "acme/web"),
+    system="GitHub",
+    distinct_open_statuses=False,
+    at_mentions=True,
+    renders_html=True,
+)
 JIRA = Side(Ref("jira", "WEB"), system="Jira", labels_allow_spaces=False, text_limit=32_000)
 
 
@@ -36,6 +42,12 @@ def make_task(ref: str, **overrides: Any) -> Task:
 
 
 def make_comment(comment_id: str, body: str = "hello", **overrides: Any) -> Comment:
-    values: dict[str, Any] = {"id": comment_id, "author": "Pat", "body": body, "created_at": T0, "updated_at": T0}
+    values: dict[str, Any] = {
+        "id": comment_id,
+        "author": "Pat",
+        "body": body,
+        "created_at": T0,
+        "updated_at": T0,
+    }
     values.update(overrides)
     return Comment(**values)

@@ -12,7 +12,14 @@ import sqlalchemy as sa
 POSTGRES_URL = os.environ.get(
     "TRACKERSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SECRET_VARIABLES = ("GITHUB_TOKEN", "JIRA_EMAIL", "JIRA_TOKEN", "DEMO_GITHUB_TOKEN", "DEMO_JIRA_EMAIL", "DEMO_JIRA_TOKEN")
+SECRET_VARIABLES = (
+    "GITHUB_TOKEN",
+    "JIRA_EMAIL",
+    "JIRA_TOKEN",
+    "DEMO_GITHUB_TOKEN",
+    "DEMO_JIRA_EMAIL",
+    "DEMO_JIRA_TOKEN",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,11 @@ from trackersync.sync.model import Task
 from trackersync.sync.state import StateStore
 
 REPO, PROJECT = "acme/web", "WEB"
-ENV = {"T_GITHUB_TOKEN": "gh-secret", "T_JIRA_EMAIL": "pm@example.com", "T_JIRA_TOKEN": "jira-secret"}
+ENV = {
+    "T_GITHUB_TOKEN": "gh-secret",
+    "T_JIRA_EMAIL": "pm@example.com",
+    "T_JIRA_TOKEN": "jira-secret",
+}
 USERS = {"5b10a2844c20165700ede21g": "octocat", "5b10ac8d82e05b22cc7d4ef5": "hubot"}
 
 CONFIG = """\
@@ -82,8 +86,13 @@ class World:
         users = "{" + ", ".join(f'"{k}": {v}' for k, v in USERS.items()) + "}"
         self.config.write_text(
             CONFIG.format(
-                state=self.state_url, github=gh.origin, jira=jira.origin, repo=REPO, project=PROJECT,
-                users=users, link_extra=link_extra,
+                state=self.state_url,
+                github=gh.origin,
+                jira=jira.origin,
+                repo=REPO,
+                project=PROJECT,
+                users=users,
+                link_extra=link_extra,
             )
         )
 
@@ -102,7 +111,9 @@ class World:
         try:
             pulled = pull_all(connectors, store, save=not dry_run)
             assert pulled.exit_code == 0, [str(o.error) for o in pulled.outcomes]
-            outcomes = sync_links(settings, connectors, store, settings.links, pulled=pulled, dry_run=dry_run)
+            outcomes = sync_links(
+                settings, connectors, store, settings.links, pulled=pulled, dry_run=dry_run
+            )
         finally:
             for connector in connectors.values():
                 connector.close()

@@ -16,7 +16,9 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
     """`python -m trackersync ARGS` with a clean environment plus `env`."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("TRACKERSYNC_")}
     base.update({"COLUMNS": "200", "NO_COLOR": "1"})

@@ -33,11 +33,20 @@ def test_init_writes_an_example_and_refuses_to_overwrite(tmp_path: Path) -> None
         pytest.param(None, {}, "config file not found", id="no-config"),
         pytest.param(CONFIG + "extra: 1\n", {}, "extra: unknown key", id="unknown-key"),
         pytest.param(CONFIG, {}, "GITHUB_TOKEN is not set", id="missing-secret"),
-        pytest.param(CONFIG.replace("[acme/web]", "[acme/web"), {}, "malformed YAML", id="bad-yaml"),
-        pytest.param(CONFIG.replace("sqlite:///state.db", "nonsense://x"), {"GITHUB_TOKEN": "t"}, "state", id="bad-state-url"),
+        pytest.param(
+            CONFIG.replace("[acme/web]", "[acme/web"), {}, "malformed YAML", id="bad-yaml"
+        ),
+        pytest.param(
+            CONFIG.replace("sqlite:///state.db", "nonsense://x"),
+            {"GITHUB_TOKEN": "t"},
+            "state",
+            id="bad-state-url",
+        ),
     ],
 )
-def test_pull_mistakes_exit_2_with_one_line(tmp_path: Path, config: str | None, env: dict[str, str], expected: str) -> None:
+def test_pull_mistakes_exit_2_with_one_line(
+    tmp_path: Path, config: str | None, env: dict[str, str], expected: str
+) -> None:
     if config is not None:
         (tmp_path / "trackersync.yaml").write_text(config)
     result = run_cli("pull", cwd=tmp_path, env=env)

@@ -37,7 +37,13 @@ def test_pull_then_status_counts_every_item_on_both_stores(world: World) -> None
     code, stdout, _ = run(world, "status", "--format", "json")
     document = json.loads(stdout)
     assert document["version"] == 1
-    assert document["totals"] == {"tasks": 200, "todo": 198, "in_progress": 1, "done": 1, "canceled": 0}
+    assert document["totals"] == {
+        "tasks": 200,
+        "todo": 198,
+        "in_progress": 1,
+        "done": 1,
+        "canceled": 0,
+    }
     scopes = {s["ref"]: s["tasks"] for s in document["scopes"]}
     assert scopes == {"gh:acme/web": 120, "jira:WEB": 80}
     assert all(s["last_pull"] for s in document["scopes"])
@@ -48,28 +54,36 @@ def test_second_pull_is_cheap(world: World) -> None:
     marks = world.github.log.mark(), world.jira.log.mark()
     assert run(world, "pull")[0] == 0
     github = world.github.log.since(marks[0])
-    assert len(github) <= 3 and {r.status for r in github} == {304}
+    assert len(github) <= 3
+    assert {r.status for r in github} == {304}
     assert len(world.jira.log.since(marks[1])) <= 3
 
 
 def test_check_lists_scopes_and_budget(world: World) -> None:
     code, stdout, stderr = run(world, "check")
     assert code == 0, stderr
-    assert "acme/web" in stdout and "WEB" in stdout and "is valid" in stdout
+    assert "acme/web" in stdout
+    assert "WEB" in stdout
+    assert "is valid" in stdout
 
 
 @pytest.mark.parametrize("command", ["pull", "check"])
-def test_wrong_token_exits_3_naming_the_variable_and_writes_nothing(world: World, command: str, tmp_path) -> None:
+def test_wrong_token_exits_3_naming_the_variable_and_writes_nothing(
+    world: World, command: str, tmp_path
+) -> None:
     code, _, stderr = run(world, command, env={"T_GITHUB_TOKEN": "wrong"})
     assert code == 3
-    assert "T_GITHUB_TOKEN" in stderr and "wrong" not in stderr
+    assert "T_GITHUB_TOKEN" in stderr
+    assert "wrong" not in stderr
     assert "Traceback" not in stderr
 
 
 def test_wrong_token_on_first_pull_leaves_no_state(tmp_path: Path) -> None:
     world = World(tmp_path)
     try:
-        code, _, stderr = run(world, "pull", env={"T_GITHUB_TOKEN": "wrong", "T_JIRA_TOKEN": "wrong"})
+        code, _, stderr = run(
+            world, "pull", env={"T_GITHUB_TOKEN": "wrong", "T_JIRA_TOKEN": "wrong"}
+        )
         assert code == 3, stderr
         assert not (tmp_path / "state.db").exists()
     finally:
@@ -88,6 +102,7 @@ def test_unreachable_url_exits_3(tmp_path: Path) -> None:
         world.config.write_text(text[:start] + f"url: http://127.0.0.1:{port}" + text[end:])
         code, _, stderr = run(world, "check")
         assert code == 3
-        assert "cannot reach" in stderr and "Traceback" not in stderr
+        assert "cannot reach" in stderr
+        assert "Traceback" not in stderr
     finally:
         world.close()

@@ -17,13 +17,22 @@ SCOPE = "gh:acme/web"
 
 def pulled(*tasks, comments=None, milestones=None, cursor=None) -> PullResult:
     return PullResult(
-        scope=SCOPE, tasks=list(tasks), comments=comments or {}, milestones=milestones, cursor=cursor or {"since": "x"}
+        scope=SCOPE,
+        tasks=list(tasks),
+        comments=comments or {},
+        milestones=milestones,
+        cursor=cursor or {"since": "x"},
     )
 
 
 def test_reading_an_empty_store_creates_nothing(state_url: str, tmp_path) -> None:
     store = StateStore(state_url)
-    assert (store.cursor(SCOPE), store.tasks(), store.milestones(), store.runs()) == ({}, [], [], [])
+    assert (store.cursor(SCOPE), store.tasks(), store.milestones(), store.runs()) == (
+        {},
+        [],
+        [],
+        [],
+    )
     assert store.exists() is False
     assert not (tmp_path / "state.db").exists()
 
@@ -69,7 +78,9 @@ def test_link_state_round_trips(state_url: str) -> None:
     links = LinkStore(store, "web")
     links.record_intent("jira:WEB#WEB-1", "gh:acme/web", T0)
     assert links.load().intents == {"jira:WEB#WEB-1"}
-    links.record_twin("jira:WEB#WEB-1", "gh:acme/web#7", {"title": ("A", "A"), "labels": (["x"], ["x"])}, None)
+    links.record_twin(
+        "jira:WEB#WEB-1", "gh:acme/web#7", {"title": ("A", "A"), "labels": (["x"], ["x"])}, None
+    )
     state = links.load()
     assert state.intents == frozenset()
     assert state.twins == {"jira:WEB#WEB-1": "gh:acme/web#7"}

@@ -67,7 +67,9 @@ def test_edits_on_either_side_propagate(world: World) -> None:
     gh_number = int(pairs[jira_key])
     other_key = next(k for k in pairs if k != jira_key)
     other_number = int(pairs[other_key])
-    world.github.edit_issue(REPO, other_number, title="Renamed on GitHub", state="closed", state_reason="not_planned")
+    world.github.edit_issue(
+        REPO, other_number, title="Renamed on GitHub", state="closed", state_reason="not_planned"
+    )
     world.github.add_comment(REPO, other_number, "A comment from GitHub")
 
     run = world.sync()
@@ -81,12 +83,15 @@ def test_edits_on_either_side_propagate(world: World) -> None:
     assert jira_twin["status"]["statusCategory"]["key"] == "done"
     assert jira_twin["resolution"]["name"] != "Done"
     comments = jira_twin["comment"]["comments"]
-    assert len(comments) == 1 and "A comment from GitHub" in comments[0]["body"]
+    assert len(comments) == 1
+    assert "A comment from GitHub" in comments[0]["body"]
     assert world.sync().writes == 0
 
 
 @pytest.mark.parametrize(("rule", "winner"), [("source", "from Jira"), ("target", "from GitHub")])
-def test_concurrent_edits_resolve_by_rule_without_ping_pong(tmp_path: Path, rule: str, winner: str) -> None:
+def test_concurrent_edits_resolve_by_rule_without_ping_pong(
+    tmp_path: Path, rule: str, winner: str
+) -> None:
     world = World(tmp_path, link_extra=f"    conflict: {rule}\n")
     try:
         seed(world, jira=1, github=0)
@@ -96,7 +101,8 @@ def test_concurrent_edits_resolve_by_rule_without_ping_pong(tmp_path: Path, rule
         world.github.edit_issue(REPO, int(number), title="from GitHub")
         run = world.sync()
         conflicts = [c for o in run.outcomes for c in o.summary()["conflicts"]]
-        assert len(conflicts) == 1 and "conflict on title" in conflicts[0]
+        assert len(conflicts) == 1
+        assert "conflict on title" in conflicts[0]
         assert world.jira.issue(key)["fields"]["summary"] == winner
         assert world.github.issue(REPO, int(number))["title"] == winner
         assert [world.sync().writes for _ in range(3)] == [0, 0, 0]
@@ -105,7 +111,11 @@ def test_concurrent_edits_resolve_by_rule_without_ping_pong(tmp_path: Path, rule
 
 
 def test_mentions_and_html_do_not_reach_github(world: World) -> None:
-    world.jira.create_issue(PROJECT, "Ping test", "cc [~accountid:5b10a2844c20165700ede21g] and @octocat <script>x</script>")
+    world.jira.create_issue(
+        PROJECT,
+        "Ping test",
+        "cc [~accountid:5b10a2844c20165700ede21g] and @octocat <script>x</script>",
+    )
     world.sync()
     [issue] = world.github_issues()
     assert "@octocat" not in issue["body"].replace("`@octocat`", "")

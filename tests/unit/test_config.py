@@ -50,19 +50,65 @@ MISTAKES = [
     pytest.param("state: [unclosed\n", "malformed YAML", id="malformed-yaml"),
     pytest.param("- just\n- a list\n", "expected a mapping", id="not-a-mapping"),
     pytest.param(VALID + "frobnicate: 1\n", "frobnicate: unknown key", id="unknown-top-key"),
-    pytest.param(edit("    write_interval: 0s", "    repoz: [x]"), "connectors.gh.repoz: unknown key", id="unknown-connector-key"),
-    pytest.param(edit("repos: [acme/web]", "repos: acme/web"), "connectors.gh.repos", id="wrong-type"),
-    pytest.param(edit("write_interval: 0s", "write_interval: soon"), "connectors.gh.write_interval", id="bad-duration"),
-    pytest.param(edit("type: github", "type: gitlab"), "connectors.gh.type: unknown connector type 'gitlab'", id="unknown-type"),
+    pytest.param(
+        edit("    write_interval: 0s", "    repoz: [x]"),
+        "connectors.gh.repoz: unknown key",
+        id="unknown-connector-key",
+    ),
+    pytest.param(
+        edit("repos: [acme/web]", "repos: acme/web"), "connectors.gh.repos", id="wrong-type"
+    ),
+    pytest.param(
+        edit("write_interval: 0s", "write_interval: soon"),
+        "connectors.gh.write_interval",
+        id="bad-duration",
+    ),
+    pytest.param(
+        edit("type: github", "type: gitlab"),
+        "connectors.gh.type: unknown connector type 'gitlab'",
+        id="unknown-type",
+    ),
     pytest.param(edit("    type: github\n", ""), "connectors.gh.type: missing", id="missing-type"),
-    pytest.param(edit("target: gh:acme/web", "target: gl:acme/web"), "links[0].target: names connector 'gl'", id="link-unknown-connector"),
-    pytest.param(edit("target: gh:acme/web", "target: gh:acme/api"), "links[0].target: connector 'gh' has no scope 'acme/api'", id="link-unknown-scope"),
-    pytest.param(edit("target: gh:acme/web", "target: gh:acme/web#3"), "links[0].target", id="link-item-not-scope"),
-    pytest.param(edit("    target: gh:acme/web\n", "    target: gh:acme/web\n    direction: both\n"), "links[0].direction", id="bad-direction"),
-    pytest.param(edit("    target: gh:acme/web\n", "    target: gh:acme/web\n    conflict: loudest\n"), "links[0].conflict", id="bad-conflict"),
-    pytest.param(edit('jira:WEB fixVersion="2.0"', "jira:OPS fixVersion=2.0"), "milestones[0].members[1]: connector 'jira' has no scope 'OPS'", id="milestone-unknown-scope"),
-    pytest.param(edit('jira:WEB fixVersion="2.0"', "jira:WEB"), "milestones[0].members", id="milestone-no-selector"),
-    pytest.param(edit("  - name: web\n", "  - name: web\n    colour: red\n"), "links[0].colour: unknown key", id="unknown-link-key"),
+    pytest.param(
+        edit("target: gh:acme/web", "target: gl:acme/web"),
+        "links[0].target: names connector 'gl'",
+        id="link-unknown-connector",
+    ),
+    pytest.param(
+        edit("target: gh:acme/web", "target: gh:acme/api"),
+        "links[0].target: connector 'gh' has no scope 'acme/api'",
+        id="link-unknown-scope",
+    ),
+    pytest.param(
+        edit("target: gh:acme/web", "target: gh:acme/web#3"),
+        "links[0].target",
+        id="link-item-not-scope",
+    ),
+    pytest.param(
+        edit("    target: gh:acme/web\n", "    target: gh:acme/web\n    direction: both\n"),
+        "links[0].direction",
+        id="bad-direction",
+    ),
+    pytest.param(
+        edit("    target: gh:acme/web\n", "    target: gh:acme/web\n    conflict: loudest\n"),
+        "links[0].conflict",
+        id="bad-conflict",
+    ),
+    pytest.param(
+        edit('jira:WEB fixVersion="2.0"', "jira:OPS fixVersion=2.0"),
+        "milestones[0].members[1]: connector 'jira' has no scope 'OPS'",
+        id="milestone-unknown-scope",
+    ),
+    pytest.param(
+        edit('jira:WEB fixVersion="2.0"', "jira:WEB"),
+        "milestones[0].members",
+        id="milestone-no-selector",
+    ),
+    pytest.param(
+        edit("  - name: web\n", "  - name: web\n    colour: red\n"),
+        "links[0].colour: unknown key",
+        id="unknown-link-key",
+    ),
 ]
 
 
@@ -94,14 +140,25 @@ def test_secrets_set_build_every_connector(tmp_path: Path) -> None:
     settings = load(write(tmp_path, VALID))
     env = {"GITHUB_TOKEN": "g", "JIRA_EMAIL": "pm@example.com", "JIRA_TOKEN": "j"}
     connectors = build_connectors(settings, env)
-    assert {name: c.scopes for name, c in connectors.items()} == {"gh": ["acme/web"], "jira": ["WEB"]}
+    assert {name: c.scopes for name, c in connectors.items()} == {
+        "gh": ["acme/web"],
+        "jira": ["WEB"],
+    }
 
 
 def test_defaults_follow_the_contract(tmp_path: Path) -> None:
     settings = load(write(tmp_path, VALID))
     link = settings.links[0]
     assert (link.direction, link.conflict) == ("two-way", "newest")
-    assert link.fields == ["title", "body", "status", "labels", "assignees", "milestone", "comments"]
+    assert link.fields == [
+        "title",
+        "body",
+        "status",
+        "labels",
+        "assignees",
+        "milestone",
+        "comments",
+    ]
     assert settings.milestones[0].publish == ["members"]
     assert settings.scopes() == ["gh:acme/web", "jira:WEB"]
 

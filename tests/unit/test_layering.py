@@ -29,13 +29,16 @@ def modules_under(folder: str) -> list[Path]:
 @pytest.mark.parametrize("path", modules_under("sync"), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_sync_does_not_import_connectors_or_cli(path: Path) -> None:
     forbidden = {
-        m for m in imported_modules(path)
+        m
+        for m in imported_modules(path)
         if m.startswith(("trackersync.connectors", "trackersync.cli", "trackersync.config"))
     }
     assert forbidden == set()
 
 
-@pytest.mark.parametrize("path", modules_under("connectors"), ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path", modules_under("connectors"), ids=lambda p: str(p.relative_to(PACKAGE))
+)
 def test_connectors_import_only_model_errors_and_themselves(path: Path) -> None:
     allowed = ("trackersync.connectors", "trackersync.sync.model", "trackersync.errors")
     assert {m for m in imported_modules(path) if not m.startswith(allowed)} == set()

@@ -19,7 +19,14 @@ def in_step(source_values: dict[str, Any], target_values: dict[str, Any]) -> Lin
     return LinkState(twins={J1: G1}, bases=bases)
 
 
-BASE = {"title": "Old", "body": "text", "status": "todo", "labels": [], "assignees": [], "milestone": None}
+BASE = {
+    "title": "Old",
+    "body": "text",
+    "status": "todo",
+    "labels": [],
+    "assignees": [],
+    "milestone": None,
+}
 
 
 def pair(source: dict[str, Any] | None = None, target: dict[str, Any] | None = None):
@@ -29,7 +36,9 @@ def pair(source: dict[str, Any] | None = None, target: dict[str, Any] | None = N
 
 
 def updates(actions) -> dict[str, dict[str, Any]]:
-    return {a.side: a.changes.model_dump(exclude_unset=True) for a in actions if isinstance(a, Update)}
+    return {
+        a.side: a.changes.model_dump(exclude_unset=True) for a in actions if isinstance(a, Update)
+    }
 
 
 def test_new_items_get_twins_both_ways_on_a_two_way_link() -> None:
@@ -41,14 +50,19 @@ def test_new_items_get_twins_both_ways_on_a_two_way_link() -> None:
 
 def test_one_way_link_creates_only_in_the_target() -> None:
     result = plan(LinkState(), [make_task(J1)], [make_task(G1)], make_link(two_way=False))
-    assert [(a.origin.ref, a.side) for a in result.actions if isinstance(a, Create)] == [(J1, "target")]
+    assert [(a.origin.ref, a.side) for a in result.actions if isinstance(a, Create)] == [
+        (J1, "target")
+    ]
 
 
 def test_mirrors_are_adopted_not_recreated() -> None:
     mirror = make_task(G1, title="Title of jira:WEB#WEB-1", raw={"twin_of": J1})
     result = plan(LinkState(), [make_task(J1)], [mirror], make_link())
     assert [type(a) for a in result.actions] == [Adopt]
-    assert result.actions[0].bases["title"] == ("Title of jira:WEB#WEB-1", "Title of jira:WEB#WEB-1")
+    assert result.actions[0].bases["title"] == (
+        "Title of jira:WEB#WEB-1",
+        "Title of jira:WEB#WEB-1",
+    )
 
 
 def test_items_outside_the_filter_get_no_twin() -> None:
@@ -63,9 +77,24 @@ def test_items_outside_the_filter_get_no_twin() -> None:
         pytest.param({"title": "New"}, {}, {"target": {"title": "New"}}, id="source-title"),
         pytest.param({}, {"title": "New"}, {"source": {"title": "New"}}, id="target-title"),
         pytest.param({"category": "done"}, {}, {"target": {"status": "done"}}, id="source-status"),
-        pytest.param({"labels": ("needs review",)}, {}, {"target": {"labels": ("needs review",)}}, id="labels-to-github"),
-        pytest.param({}, {"labels": ("needs review",)}, {"source": {"labels": ("needs-review",)}}, id="labels-to-jira-no-spaces"),
-        pytest.param({"body": "hi @octocat <b>x</b>"}, {}, {"target": {"body": "hi `@octocat` &lt;b>x&lt;/b>"}}, id="body-neutralized"),
+        pytest.param(
+            {"labels": ("needs review",)},
+            {},
+            {"target": {"labels": ("needs review",)}},
+            id="labels-to-github",
+        ),
+        pytest.param(
+            {},
+            {"labels": ("needs review",)},
+            {"source": {"labels": ("needs-review",)}},
+            id="labels-to-jira-no-spaces",
+        ),
+        pytest.param(
+            {"body": "hi @octocat <b>x</b>"},
+            {},
+            {"target": {"body": "hi `@octocat` &lt;b>x&lt;/b>"}},
+            id="body-neutralized",
+        ),
         pytest.param({"title": "Same"}, {"title": "Same"}, {}, id="both-changed-alike"),
     ],
 )
@@ -84,8 +113,13 @@ def test_field_changes_flow_from_the_side_that_moved(source, target, expected) -
         pytest.param("target", 5, 1, "from github", id="target-rule"),
     ],
 )
-def test_conflicts_follow_the_rule_and_are_reported(rule, source_minutes, target_minutes, winner_value) -> None:
-    s, t = pair({"title": "from jira", "minutes": source_minutes}, {"title": "from github", "minutes": target_minutes})
+def test_conflicts_follow_the_rule_and_are_reported(
+    rule, source_minutes, target_minutes, winner_value
+) -> None:
+    s, t = pair(
+        {"title": "from jira", "minutes": source_minutes},
+        {"title": "from github", "minutes": target_minutes},
+    )
     result = plan(in_step(BASE, BASE), [s], [t], make_link(conflict=rule))
     [update] = [a for a in result.actions if isinstance(a, Update)]
     assert update.changes.title == winner_value
@@ -134,7 +168,9 @@ def test_comments_are_mirrored_once_and_edits_follow() -> None:
     state = LinkState(twins={J1: G1}, bases=in_step(BASE, BASE).bases, comments={f"{J1}/10": known})
     assert plan(state, [s], [t2], make_link()).actions == []
 
-    edited = comment.model_copy(update={"body": "looks great", "updated_at": comment.updated_at.replace(hour=13)})
+    edited = comment.model_copy(
+        update={"body": "looks great", "updated_at": comment.updated_at.replace(hour=13)}
+    )
     s3 = s.model_copy(update={"comments": (edited,)})
     [rewrite] = plan(state, [s3], [t2], make_link()).actions
     assert isinstance(rewrite, MirrorComment)
@@ -142,7 +178,10 @@ def test_comments_are_mirrored_once_and_edits_follow() -> None:
 
 
 def test_mirrored_comments_found_by_marker_are_adopted() -> None:
-    s, t = pair({"comments": (make_comment("10"),)}, {"comments": (make_comment("900", mirror_of=f"{J1}/10"),)})
+    s, t = pair(
+        {"comments": (make_comment("10"),)},
+        {"comments": (make_comment("900", mirror_of=f"{J1}/10"),)},
+    )
     result = plan(in_step(BASE, BASE), [s], [t], make_link())
     assert [type(a) for a in result.actions] == [AdoptComment]
 
