@@ -27,11 +27,20 @@ from trackersync.config.example import EXAMPLE_CONFIG
 from trackersync.config.loading import Settings, build_connectors, config_path, load
 from trackersync.config.models import LinkConfig
 from trackersync.connectors.base import Connector
-from trackersync.cycle import LinkOutcome, PullReport, pull_all, sync_links
+from trackersync.cycle import (
+    LinkOutcome,
+    PullReport,
+    RollupOutcome,
+    compute_rollups,
+    pull_all,
+    rollup_all,
+    sync_links,
+)
 from trackersync.errors import ConfigError, TrackersyncError
+from trackersync.report import text as text_report
 from trackersync.sync.actions import Action, Create, MirrorComment, Update
 from trackersync.sync.state import StateStore
-from trackersync.sync.status import CATEGORIES, build_status
+from trackersync.sync.status import build_status
 
 app = typer.Typer(
     add_completion=False,
@@ -298,6 +307,85 @@ def _print_warnings(outcomes: list[LinkOutcome]) -> None:
 
 
 @app.command()
+def rollup(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be published; write nothing.")
+    ] = False,
+) -> None:
+    """Compute every milestone's rollup and publish it to each member."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    if not settings.milestones:
+        raise ConfigError(
+            "no `milestones:` configured; add one (see `trackersync init`)", path=str(settings.path)
+        )
+    connectors = build_connectors(settings)
+    store = StateStore(settings.state)
+    raise typer.Exit(_rollup(options, settings, connectors, store, dry_run=dry_run))
+
+
+def _rollup(
+    options: Options,
+    settings: Settings,
+    connectors: dict[str, Connector],
+    store: StateStore,
+    *,
+    dry_run: bool,
+) -> int:
+    started = datetime.now(UTC)
+    try:
+        with _progress(options) as step:
+            pulled = pull_all(connectors, store, on_scope=step, save=not dry_run)
+            outcomes = rollup_all(
+                settings, connectors, store, pulled=pulled, dry_run=dry_run, today=started.date()
+            )
+    finally:
+        for connector in connectors.values():
+            connector.close()
+    _print_rollups(outcomes, dry_run=dry_run)
+    errors = [e for o in outcomes for e in o.errors]
+    code = max(pulled.exit_code, 1 if errors else 0)
+    if not dry_run and store.exists():
+        summary = {
+            "pull": pulled.summary(),
+            "rollups": {o.name: {"published": o.published, "errors": o.errors} for o in outcomes},
+        }
+        store.record_run(
+            "rollup", started, datetime.now(UTC), "ok" if code == 0 else "failed", summary
+        )
+    return code
+
+
+def _print_rollups(outcomes: list[RollupOutcome], *, dry_run: bool) -> None:
+    verb = "would publish" if dry_run else "published"
+    table = Table("milestone", "done", "health", "forecast", "due", verb)
+    for o in outcomes:
+        r = o.rollup
+        written = len(o.publishes) if dry_run else o.published
+        table.add_row(
+            o.name,
+            f"{r['percent_done']}%",
+            r["health"]["verdict"],
+            str(r["forecast"]["date"] or "-"),
+            str(r["due"] or "-"),
+            str(written),
+        )
+    out.print(table)
+    if dry_run:
+        for o in outcomes:
+            for action in o.publishes:
+                out.print(
+                    f"\n{action.milestone.scope} milestone {action.milestone.name!r} would read:",
+                    markup=False,
+                )
+                out.print(action.description, markup=False, highlight=False)
+    for o in outcomes:
+        for error in o.errors:
+            err.print(f"trackersync: {o.name}: {error}", markup=False, highlight=False)
+
+
+@app.command()
 def status(
     ctx: typer.Context,
     format: Annotated[
@@ -388,7 +476,10 @@ def _status_document(settings: Settings) -> dict[str, Any]:
         }
         for link in settings.links
     ]
-    return build_status(store, settings.scopes(), links, datetime.now(UTC))
+    now = datetime.now(UTC)
+    document = build_status(store, settings.scopes(), links, now)
+    document["milestones"] = [rollup for _, rollup in compute_rollups(settings, store, now.date())]
+    return document
 
 
 def _last_syncs(store: StateStore) -> dict[str, dict[str, Any]]:
@@ -403,21 +494,9 @@ def _last_syncs(store: StateStore) -> dict[str, dict[str, Any]]:
 def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
     if format is StatusFormat.json:
         return json.dumps(document, indent=2)
-    headers = ["scope", "tasks", *CATEGORIES, "last pull"]
-    rows = [
-        [s["ref"], str(s["tasks"]), *(str(s[c]) for c in CATEGORIES), s["last_pull"] or "never"]
-        for s in document["scopes"]
-    ]
-    totals = document["totals"]
-    rows.append(["total", str(totals["tasks"]), *(str(totals[c]) for c in CATEGORIES), ""])
     if format is StatusFormat.markdown:
-        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines) + "\n"
-    table = Table(*headers, title=f"trackersync status · {document['generated_at']}")
-    for row in rows:
-        table.add_row(*row)
-    return table
+        return text_report.markdown(document)
+    return text_report.table(document)
 
 
 def main(argv: list[str] | None = None) -> None:

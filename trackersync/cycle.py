@@ -10,19 +10,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from trackersync.config.loading import Settings
-from trackersync.config.models import LinkConfig
+from trackersync.config.models import LinkConfig, MilestoneConfig
 from trackersync.connectors.base import Connector
-from trackersync.errors import AuthRefused, ItemFailed, TrackersyncError, Unreachable
+from trackersync.errors import AuthRefused, ItemFailed, RateLimited, TrackersyncError, Unreachable
 from trackersync.sync.actions import SideName, Update
 from trackersync.sync.apply import ApplyReport, ItemWriter, apply
 from trackersync.sync.link import LinkSpec, Side
-from trackersync.sync.model import PullResult, Ref, Task
+from trackersync.sync.model import Milestone, PullResult, Ref, Task
 from trackersync.sync.plan import Plan, plan
+from trackersync.sync.publish import Publish, TextKind, plan_publish
+from trackersync.sync.rollup import MILESTONE_KEYS, DayPoint, Member, RollupInput, compute
 from trackersync.sync.state import StateStore
-from trackersync.sync.state.links import LinkStore
+from trackersync.sync.state import rollups as rollup_store
+from trackersync.sync.state.links import LinkStore, all_twins
 from trackersync.sync.state.locks import link_lock
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,14 @@ class PullReport:
                 merged = {c.id: c for c in task.comments} | {c.id: c for c in comments}
                 items[str(task.ref)] = task.model_copy(update={"comments": tuple(merged.values())})
         return [items[ref] for ref in sorted(items)]
+
+    def milestones(self, store: StateStore) -> list[Milestone]:
+        """The store's milestones, with those an unsaved pull re-read in their scope's place."""
+        fresh = {
+            scope: r.milestones for scope, r in self.unsaved.items() if r.milestones is not None
+        }
+        kept = [m for m in store.milestones() if str(m.scope) not in fresh]
+        return kept + [m for found in fresh.values() for m in found]
 
     def summary(self) -> dict[str, object]:
         """A JSON-able record for the runs table."""
@@ -289,3 +301,112 @@ def _with_filters(spec: LinkSpec, link: LinkConfig, connectors: dict[str, Connec
             side = replace(side, takes_part=frozenset(keys))
         sides[side_name] = side
     return replace(spec, **sides)
+
+
+# --- rollups ---------------------------------------------------------------------------
+
+
+@dataclass
+class RollupOutcome:
+    """One milestone's rollup and what publishing it did (or would do)."""
+
+    name: str
+    rollup: dict[str, Any]
+    publishes: list[Publish]
+    published: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def compute_rollups(
+    settings: Settings, store: StateStore, today: date, tasks: list[Task] | None = None
+) -> list[tuple[MilestoneConfig, dict[str, Any]]]:
+    """Every configured milestone's rollup from the state store (no network, no writes);
+    `tasks` replaces the store's items (a dry run's unsaved pull)."""
+    twins = all_twins(store)
+    tasks = store.tasks() if tasks is None else tasks
+    milestones = store.milestones()
+    result = []
+    for config in settings.milestones:
+        members = [Member(m.scope, m.selector) for m in config.parsed_members]
+        data = RollupInput(
+            name=config.name,
+            members=members,
+            tasks=tasks,
+            twins=twins,
+            today=today,
+            due=config.due,
+            milestones=[
+                m for m in milestones if any(str(m.scope) == member.scope for member in members)
+            ],
+            history=rollup_store.history(store, config.name),
+            baseline=rollup_store.baseline(store, config.name),
+            stale_after=config.stale_after,
+        )
+        result.append((config, compute(data)))
+    return result
+
+
+def rollup_all(
+    settings: Settings,
+    connectors: dict[str, Connector],
+    store: StateStore,
+    *,
+    pulled: PullReport,
+    dry_run: bool,
+    today: date,
+) -> list[RollupOutcome]:
+    """Compute every rollup; unless `dry_run`, record its day and publish what changed."""
+    outcomes = []
+    stored = pulled.milestones(store)
+    tasks = [task for scope in settings.scopes() for task in pulled.tasks(store, scope)]
+    for config, rollup in compute_rollups(settings, store, today, tasks):
+        targets = (
+            _publish_targets(config, connectors, stored) if "members" in config.publish else []
+        )
+        outcome = RollupOutcome(config.name, rollup, plan_publish(rollup, targets))
+        if not dry_run:
+            _record_day(store, config, rollup, today)
+            _publish(outcome, connectors, store)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _publish_targets(
+    config: MilestoneConfig, connectors: dict[str, Connector], stored: list[Milestone]
+) -> list[tuple[Milestone, TextKind, int]]:
+    targets = []
+    for member in config.parsed_members:
+        names = [v for k, v in member.selector.items() if k in MILESTONE_KEYS]
+        connector = connectors.get(Ref.parse(member.scope).connector)
+        for milestone in stored:
+            if (
+                connector is not None
+                and str(milestone.scope) == member.scope
+                and milestone.name in names
+            ):
+                kind = "markdown" if type(connector).milestone_text == "markdown" else "plain"
+                targets.append((milestone, kind, type(connector).milestone_text_limit))
+    return targets
+
+
+def _record_day(
+    store: StateStore, config: MilestoneConfig, rollup: dict[str, Any], today: date
+) -> None:
+    counts = rollup["counts"]
+    point = DayPoint(today, counts["tasks"] - counts["canceled"], counts["done"])
+    rollup_store.record(store, config.name, point, frozenset(rollup["items"]))
+
+
+def _publish(outcome: RollupOutcome, connectors: dict[str, Connector], store: StateStore) -> None:
+    for action in outcome.publishes:
+        connector = connectors[action.milestone.scope.connector]
+        try:
+            written = connector.update_milestone(action.milestone, action.description)
+        except (AuthRefused, Unreachable, RateLimited) as exc:
+            outcome.errors.append(str(exc))
+            return
+        except TrackersyncError as exc:
+            outcome.errors.append(str(exc))
+            continue
+        store.save_milestone(written)
+        outcome.published += 1

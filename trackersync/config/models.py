@@ -4,11 +4,12 @@ connector's own `Config` in a second pass (see loading.py)."""
 from __future__ import annotations
 
 import shlex
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from trackersync.connectors.base import Duration
 from trackersync.sync.model import Ref, StatusCategory
 
 SYNC_FIELDS = ("title", "body", "status", "labels", "assignees", "milestone", "comments")
@@ -102,7 +103,8 @@ class MilestoneConfig(_Strict):
     name: str
     members: list[str]
     due: date | None = None
-    publish: list[str] = Field(default_factory=lambda: ["members"])
+    publish: list[Literal["members"]] = Field(default_factory=lambda: ["members"])
+    stale_after: Duration = timedelta(days=14)
 
     @field_validator("members")
     @classmethod

@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from trackersync.errors import ConfigError
-from trackersync.sync.model import Comment, Origin, PullResult, Task, TaskFields
+from trackersync.sync.model import Comment, Milestone, Origin, PullResult, Task, TaskFields
 
 __all__ = [
     "CheckReport",
@@ -112,6 +112,10 @@ class Connector(ABC):
     at_mentions: ClassVar[bool] = False
     renders_html: ClassVar[bool] = False
     text_limit: ClassVar[int] = 32_000
+    # How a milestone / version description is rendered ("markdown" or "plain"), and its
+    # size limit in bytes: rollups are published there.
+    milestone_text: ClassVar[str] = "plain"
+    milestone_text_limit: ClassVar[int] = 16_384
 
     def __init__(self, name: str, config: ConnectorConfig, env: Mapping[str, str]) -> None:
         self.name = name
@@ -169,3 +173,7 @@ class Connector(ABC):
     def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
         """The keys of the items in `scope` that a link's `filter` lets take part."""
         raise NotImplementedError(f"{self.type} connector cannot filter")
+
+    def update_milestone(self, milestone: Milestone, description: str) -> Milestone:
+        """Replace a milestone's / version's description; return it as a pull would show it."""
+        raise NotImplementedError(f"{self.type} connector cannot publish rollups")

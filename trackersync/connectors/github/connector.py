@@ -169,6 +169,8 @@ class GitHubConnector(Connector):
     renders_html: ClassVar[bool] = True
     # GitHub takes 65,536 characters per body; the rest is room for the footer / header.
     text_limit: ClassVar[int] = 65_000
+    milestone_text: ClassVar[str] = "markdown"
+    milestone_text_limit: ClassVar[int] = 65_000
 
     def __init__(
         self,
@@ -412,6 +414,15 @@ class GitHubConnector(Connector):
         params = {**filter_params(self.name, query), "state": "all", "per_page": 100}
         first = self.client.get(f"/repos/{repo}/issues", params)
         return {str(item["number"]) for item in self._all_items(first) if not is_pull_request(item)}
+
+    def update_milestone(self, milestone: Milestone, description: str) -> Milestone:
+        """One PATCH of the milestone's description (raw: PyGithub's edit wants the title)."""
+        repo = self._repo_of(milestone.scope.scope)
+        path = f"/repos/{repo}/milestones/{milestone.id}"
+        data = self._write(
+            f"{milestone.scope}:{milestone.name}", "PATCH", path, {"description": description}
+        )
+        return to_milestone(self.name, repo, data)
 
     def _field_edits(self, repo: str, ref: str, fields: TaskFields, item: Task | None) -> JSON:
         """The set fields of `fields` (other than status) that differ from `item`."""

@@ -147,6 +147,15 @@ class LinkStore:
         conn.execute(table.delete().where(condition))
 
 
+def all_twins(store: StateStore) -> dict[str, str]:
+    """Every pair of every link (source ref -> target ref), for counting twins once."""
+    if not store.exists():
+        return {}
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(tables.twins.c.source_ref, tables.twins.c.target_ref))
+        return {row.source_ref: row.target_ref for row in rows}
+
+
 def _save_task(conn: sa.Connection, task: Task) -> None:
     row = task_row(task)
     conn.execute(tables.tasks.delete().where(tables.tasks.c.ref == row["ref"]))

@@ -174,6 +174,19 @@ class StateStore:
                 {"scope": scope, "data": result.cursor, "pulled_at": iso(pulled_at)},
             )
 
+    def save_milestone(self, milestone: Milestone) -> None:
+        """Store one milestone as a write returned it (the next pull confirms it)."""
+        self.migrate()
+        row = _milestone_row(milestone)
+        table = tables.milestones
+        with self._begin() as conn:
+            conn.execute(
+                table.delete().where(
+                    (table.c.scope == row["scope"]) & (table.c.milestone_id == row["milestone_id"])
+                )
+            )
+            conn.execute(table.insert(), row)
+
     def record_run(
         self,
         command_name: str,

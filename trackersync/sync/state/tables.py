@@ -90,3 +90,20 @@ intents = Table(
     Column("target", String(512), nullable=False),
     Column("recorded_at", String(40), nullable=False),
 )
+
+rollup_days = Table(
+    "ts_rollup_days",
+    metadata,
+    Column("milestone", String(400), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("total", Integer, nullable=False),
+    Column("done", Integer, nullable=False),
+)
+
+rollup_baselines = Table(
+    "ts_rollup_baselines",
+    metadata,
+    Column("milestone", String(400), primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("refs", JSON, nullable=False),
+)

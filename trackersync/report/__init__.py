@@ -1,0 +1,1 @@
+"""Renderings of the status document: terminal table, Markdown, self-contained HTML."""

@@ -1,0 +1,58 @@
+"""The rollup history in the state store: daily burn-up points and first scopes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from trackersync.sync.rollup import DayPoint
+from trackersync.sync.state import tables
+from trackersync.sync.state.store import StateStore
+
+
+def history(store: StateStore, milestone: str) -> list[DayPoint]:
+    """Every recorded day of a milestone, oldest first."""
+    if not store.exists():
+        return []
+    table = tables.rollup_days
+    query = sa.select(table).where(table.c.milestone == milestone).order_by(table.c.day)
+    with store.engine.connect() as conn:
+        return [DayPoint(date.fromisoformat(r.day), r.total, r.done) for r in conn.execute(query)]
+
+
+def baseline(store: StateStore, milestone: str) -> frozenset[str] | None:
+    """The items of the first rollup, None before it."""
+    if not store.exists():
+        return None
+    table = tables.rollup_baselines
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(table.c.refs).where(table.c.milestone == milestone)).first()
+    return frozenset(row.refs) if row else None
+
+
+def record(store: StateStore, milestone: str, point: DayPoint, refs: frozenset[str]) -> None:
+    """Store today's point (replacing an earlier one of the same day) and, once, the baseline."""
+    store.migrate()
+    days, baselines = tables.rollup_days, tables.rollup_baselines
+    with store.engine.begin() as conn:
+        conn.execute(
+            days.delete().where(
+                (days.c.milestone == milestone) & (days.c.day == point.day.isoformat())
+            )
+        )
+        conn.execute(
+            days.insert(),
+            {
+                "milestone": milestone,
+                "day": point.day.isoformat(),
+                "total": point.total,
+                "done": point.done,
+            },
+        )
+        exists = conn.execute(
+            sa.select(baselines.c.day).where(baselines.c.milestone == milestone)
+        ).first()
+        if exists is None:
+            row = {"milestone": milestone, "day": point.day.isoformat(), "refs": sorted(refs)}
+            conn.execute(baselines.insert(), row)
