@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from trackersync import __version__, logs
 from trackersync.config.example import EXAMPLE_CONFIG
 from trackersync.config.loading import Settings, build_connectors, config_path, load
 from trackersync.config.models import LinkConfig
-from trackersync.connectors.base import Connector
+from trackersync.connectors.base import Connector, parse_duration
 from trackersync.cycle import (
     LinkOutcome,
     PullReport,
@@ -182,7 +184,16 @@ def sync(
     links = _selected_links(settings, link)
     connectors = build_connectors(settings)
     store = StateStore(settings.state)
-    code = _sync(options, settings, connectors, store, links, dry_run=dry_run)
+    code = _cycle(
+        options,
+        settings,
+        connectors,
+        store,
+        command="sync",
+        links=links,
+        rollups=False,
+        dry_run=dry_run,
+    )
     raise typer.Exit(code)
 
 
@@ -202,40 +213,55 @@ def _selected_links(settings: Settings, name: str | None) -> list[LinkConfig]:
     return chosen
 
 
-def _sync(
+def _cycle(
     options: Options,
     settings: Settings,
     connectors: dict[str, Connector],
     store: StateStore,
-    links: list[LinkConfig],
     *,
-    dry_run: bool,
+    command: str,
+    links: list[LinkConfig],
+    rollups: bool,
+    dry_run: bool = False,
 ) -> int:
+    """One pull, then the links' sync and the milestones' rollups from it; one run record."""
     started = datetime.now(UTC)
     try:
         with _progress(options) as step:
             pulled = pull_all(connectors, store, on_scope=step, save=not dry_run)
-            outcomes = sync_links(
-                settings, connectors, store, links, pulled=pulled, dry_run=dry_run
+            synced = sync_links(settings, connectors, store, links, pulled=pulled, dry_run=dry_run)
+            rolled = (
+                rollup_all(
+                    settings,
+                    connectors,
+                    store,
+                    pulled=pulled,
+                    dry_run=dry_run,
+                    today=started.date(),
+                )
+                if rollups
+                else []
             )
     finally:
         for connector in connectors.values():
             connector.close()
-    if dry_run:
-        _print_plan(outcomes, options)
-    else:
+    if not dry_run:
         _print_pull(pulled)
-        _print_sync(outcomes)
-        if store.exists():
-            summary = {"pull": pulled.summary(), "links": {o.name: o.summary() for o in outcomes}}
-            store.record_run(
-                "sync", started, datetime.now(UTC), _outcome(outcomes, pulled), summary
-            )
-    return max([pulled.exit_code, *(o.exit_code for o in outcomes)])
-
-
-def _outcome(outcomes: list[LinkOutcome], pulled: PullReport) -> str:
-    return "ok" if max([pulled.exit_code, *(o.exit_code for o in outcomes)]) == 0 else "failed"
+    if links:
+        _print_plan(synced, options) if dry_run else _print_sync(synced)
+    if rollups:
+        _print_rollups(rolled, dry_run=dry_run)
+    codes = [pulled.exit_code, *(o.exit_code for o in synced), *(1 for o in rolled if o.errors)]
+    if not dry_run and store.exists():
+        summary = {
+            "pull": pulled.summary(),
+            "links": {o.name: o.summary() for o in synced},
+            "rollups": {o.name: {"published": o.published, "errors": o.errors} for o in rolled},
+        }
+        store.record_run(
+            command, started, datetime.now(UTC), "ok" if max(codes) == 0 else "failed", summary
+        )
+    return max(codes)
 
 
 def _describe(action: Action) -> tuple[str, str, str]:
@@ -322,39 +348,17 @@ def rollup(
         )
     connectors = build_connectors(settings)
     store = StateStore(settings.state)
-    raise typer.Exit(_rollup(options, settings, connectors, store, dry_run=dry_run))
-
-
-def _rollup(
-    options: Options,
-    settings: Settings,
-    connectors: dict[str, Connector],
-    store: StateStore,
-    *,
-    dry_run: bool,
-) -> int:
-    started = datetime.now(UTC)
-    try:
-        with _progress(options) as step:
-            pulled = pull_all(connectors, store, on_scope=step, save=not dry_run)
-            outcomes = rollup_all(
-                settings, connectors, store, pulled=pulled, dry_run=dry_run, today=started.date()
-            )
-    finally:
-        for connector in connectors.values():
-            connector.close()
-    _print_rollups(outcomes, dry_run=dry_run)
-    errors = [e for o in outcomes for e in o.errors]
-    code = max(pulled.exit_code, 1 if errors else 0)
-    if not dry_run and store.exists():
-        summary = {
-            "pull": pulled.summary(),
-            "rollups": {o.name: {"published": o.published, "errors": o.errors} for o in outcomes},
-        }
-        store.record_run(
-            "rollup", started, datetime.now(UTC), "ok" if code == 0 else "failed", summary
-        )
-    return code
+    code = _cycle(
+        options,
+        settings,
+        connectors,
+        store,
+        command="rollup",
+        links=[],
+        rollups=True,
+        dry_run=dry_run,
+    )
+    raise typer.Exit(code)
 
 
 def _print_rollups(outcomes: list[RollupOutcome], *, dry_run: bool) -> None:
@@ -383,6 +387,60 @@ def _print_rollups(outcomes: list[RollupOutcome], *, dry_run: bool) -> None:
     for o in outcomes:
         for error in o.errors:
             err.print(f"trackersync: {o.name}: {error}", markup=False, highlight=False)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="One cycle, then exit with its code.")
+    ] = False,
+    every: Annotated[str, typer.Option("--every", help="Pause between cycles, e.g. 15m.")] = "15m",
+) -> None:
+    """The container entry point: pull, sync, rollup; repeat until SIGTERM."""
+    options: Options = ctx.obj
+    try:
+        pause = parse_duration(every).total_seconds()
+    except ValueError as exc:
+        raise ConfigError(f"--every {every!r}: {exc}") from None
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # The current cycle finishes; the wait between cycles ends at once.
+        signal.signal(signum, lambda *_: stopping.set())
+    while True:
+        code = _run_cycle(options)
+        if once or stopping.wait(pause):
+            raise typer.Exit(code)
+
+
+def _run_cycle(options: Options) -> int:
+    settings = options.settings()
+    connectors = build_connectors(settings)
+    store = StateStore(settings.state)
+    rollups = bool(settings.milestones)
+    return _cycle(
+        options, settings, connectors, store, command="run", links=settings.links, rollups=rollups
+    )
+
+
+@app.command()
+def health(
+    ctx: typer.Context,
+    max_age: Annotated[
+        str, typer.Option("--max-age", help="Oldest acceptable successful cycle.")
+    ] = "1h",
+) -> None:
+    """Exit 0 if a cycle succeeded within --max-age (the container HEALTHCHECK), else 1."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    limit = datetime.now(UTC) - parse_duration(max_age)
+    for record in StateStore(settings.state).runs(limit=50):
+        finished = datetime.fromisoformat(record["finished_at"].replace("Z", "+00:00"))
+        if record["outcome"] == "ok" and finished >= limit:
+            out.print(f"healthy: last successful {record['command']} at {record['finished_at']}")
+            return
+    err.print(f"trackersync: unhealthy: no successful cycle since {limit.isoformat()}")
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -427,8 +485,11 @@ def demo(
         settings = load(running.config_path)
         connectors = build_connectors(settings, running.env)
         store = StateStore(settings.state)
-        code = _sync(options, settings, connectors, store, settings.links, dry_run=False)
-        out.print(_render_status(_status_document(settings), StatusFormat.table))
+        code = _cycle(
+            options, settings, connectors, store, command="demo", links=settings.links, rollups=True
+        )
+        document = _status_document(settings)
+        out.print(_render_status(document, StatusFormat.table))
         raise typer.Exit(code)
 
 

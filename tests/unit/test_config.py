@@ -47,6 +47,11 @@ def edit(old: str, new: str) -> str:
 
 
 MISTAKES = [
+    pytest.param(
+        edit('jira:WEB fixVersion="2.0"', 'jira:WEB sprint="3"'),
+        "milestones[0].members: Value error, 'jira:WEB sprint=\"3\"': unknown selector 'sprint'",
+        id="milestone-unknown-selector",
+    ),
     pytest.param("state: [unclosed\n", "malformed YAML", id="malformed-yaml"),
     pytest.param("- just\n- a list\n", "expected a mapping", id="not-a-mapping"),
     pytest.param(VALID + "frobnicate: 1\n", "frobnicate: unknown key", id="unknown-top-key"),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from trackersync.connectors.base import Duration
 from trackersync.sync.model import Ref, StatusCategory
 
+MEMBER_KEYS = ("milestone", "fixVersion", "epic", "label")
 SYNC_FIELDS = ("title", "body", "status", "labels", "assignees", "milestone", "comments")
 SyncField = Literal["title", "body", "status", "labels", "assignees", "milestone", "comments"]
 
@@ -91,6 +92,9 @@ class MilestoneMember(_Strict):
             key, sep, value = word.partition("=")
             if not sep or not key:
                 raise ValueError(f'{text!r}: expected key="value" after the scope, got {word!r}')
+            if key not in MEMBER_KEYS:
+                allowed = ", ".join(MEMBER_KEYS)
+                raise ValueError(f"{text!r}: unknown selector {key!r}; use one of {allowed}")
             selector[key] = value
         if not selector:
             raise ValueError(f'{text!r}: name what selects the items, e.g. milestone="v2.0"')

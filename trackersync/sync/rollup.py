@@ -20,7 +20,7 @@ MIN_HISTORY_DAYS = 3
 AT_RISK_SLACK = timedelta(days=7)
 
 # The selector keys a member may use, per what they compare.
-MILESTONE_KEYS = ("milestone", "fixVersion", "fixversion", "version")
+MILESTONE_KEYS = ("milestone", "fixVersion")
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ def _matches(task: Task, key: str, wanted: str) -> bool:
     if key in MILESTONE_KEYS:
         names = task.raw.get("fixVersions") or ([task.milestone] if task.milestone else [])
         return wanted in names
-    if key in ("epic", "parent"):
+    if key == "epic":
         return task.parent is not None and Ref.parse(task.parent).key == wanted
-    if key in ("label", "labels"):
+    if key == "label":
         return wanted in task.labels
-    raise ValueError(f"unknown member selector {key!r}; use milestone, fixVersion, epic or label")
+    raise ValueError(f"unknown member selector {key!r}")  # the config loader refuses these
 
 
 @dataclass(frozen=True)
