@@ -39,6 +39,7 @@ from trackersync.cycle import (
     sync_links,
 )
 from trackersync.errors import ConfigError, TrackersyncError
+from trackersync.report import html as html_report
 from trackersync.report import text as text_report
 from trackersync.sync.actions import Action, Create, MirrorComment, Update
 from trackersync.sync.state import StateStore
@@ -67,6 +68,7 @@ class StatusFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
+    html = "html"
 
 
 @dataclass
@@ -447,7 +449,7 @@ def health(
 def status(
     ctx: typer.Context,
     format: Annotated[
-        StatusFormat, typer.Option("--format", help="table, markdown or json.")
+        StatusFormat, typer.Option("--format", help="table, markdown, json or html.")
     ] = StatusFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file.")] = None,
 ) -> None:
@@ -490,6 +492,9 @@ def demo(
         )
         document = _status_document(settings)
         out.print(_render_status(document, StatusFormat.table))
+        page = Path("status.html")
+        page.write_text(html_report.render(document), encoding="utf-8")
+        out.print(f"wrote {page.resolve()}: the status page a TPM opens or mails")
         raise typer.Exit(code)
 
 
@@ -557,6 +562,8 @@ def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
         return json.dumps(document, indent=2)
     if format is StatusFormat.markdown:
         return text_report.markdown(document)
+    if format is StatusFormat.html:
+        return html_report.render(document)
     return text_report.table(document)
 
 

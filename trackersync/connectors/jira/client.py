@@ -21,7 +21,14 @@ from jira import JIRA, JIRAError
 
 from trackersync.connectors.jira.mapping import parse_time
 from trackersync.connectors.retry import Failure, RetryPolicy, call_with_retry
-from trackersync.errors import AuthRefused, ConfigError, MalformedData, RateLimited, Unreachable
+from trackersync.errors import (
+    AuthRefused,
+    ConfigError,
+    ItemFailed,
+    MalformedData,
+    RateLimited,
+    Unreachable,
+)
 
 PAGE_SIZE = 100
 MAX_PAGES = 10_000
@@ -118,8 +125,27 @@ class JiraClient:
         url = self.jira._get_url(path)  # noqa: SLF001
         return self._send(lambda: self.jira._session.post(url, json=dict(body)), url)  # noqa: SLF001
 
+    def write(self, method: str, path: str, body: Mapping[str, Any], *, ref: str) -> Any:
+        """One write (POST/PUT) of item `ref`, never repeated on 5xx or a broken connection.
+
+        A refusal of the item (400, 404, 409, ...) is `ItemFailed` naming `ref`: the run
+        goes on and the next one retries. The engine reconciles a lost answer by marker.
+        """
+        url = self.jira._get_url(path)  # noqa: SLF001 - the library's own URL builder
+        session = self.jira._session  # noqa: SLF001 - explicit endpoints, no hidden GETs
+        try:
+            data, _headers = self._send(
+                lambda: session.request(method, url, json=dict(body)), url, idempotent=False
+            )
+        except ConfigError as exc:
+            raise ItemFailed(ref, f"{method} {path}: {exc}") from exc
+        except Unreachable as exc:
+            reason = f"{exc.reason} on {method} {path} (a write: not repeated)"
+            raise Unreachable(self.system, self.url, reason) from exc
+        return data
+
     def _send(
-        self, call: Callable[[], requests.Response], url: str
+        self, call: Callable[[], requests.Response], url: str, *, idempotent: bool = True
     ) -> tuple[Any, Mapping[str, str]]:
         def counted() -> requests.Response:
             self.requests += 1
@@ -127,7 +153,11 @@ class JiraClient:
 
         try:
             response = call_with_retry(
-                counted, system=self.system, classify=classify, policy=self.policy
+                counted,
+                system=self.system,
+                classify=classify,
+                idempotent=idempotent,
+                policy=self.policy,
             )
         except JIRAError as exc:
             raise self._translate(exc, url) from exc
@@ -155,16 +185,31 @@ class JiraClient:
             return Unreachable(self.system, self.url, f"HTTP {status} from {url}: {detail}")
         return ConfigError(f"{self.system}: {url} answered HTTP {status}: {detail}")
 
-    def search(self, jql: str, fields: Sequence[str], *, cloud: bool) -> Iterator[dict[str, Any]]:
-        """Every issue matching `jql`, page by page (Cloud: nextPageToken, Server: startAt)."""
-        pages = self._token_pages(jql, fields) if cloud else self._offset_pages(jql, fields)
+    def search(
+        self,
+        jql: str,
+        fields: Sequence[str],
+        *,
+        cloud: bool,
+        properties: Sequence[str] = (),
+        page_size: int = PAGE_SIZE,
+        max_pages: int = MAX_PAGES,
+    ) -> Iterator[dict[str, Any]]:
+        """Every issue matching `jql`, page by page (Cloud: nextPageToken, Server: startAt).
+
+        `properties` (≤ 5 issue property keys) come back inline with each issue.
+        `max_pages` stops early on purpose (a look at the newest items only).
+        """
+        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
+        if properties:
+            body["properties"] = list(properties)
+        pages = self._token_pages(body, max_pages) if cloud else self._offset_pages(body, max_pages)
         for page in pages:
             yield from page
 
-    def _token_pages(self, jql: str, fields: Sequence[str]) -> Iterator[list[dict[str, Any]]]:
-        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": PAGE_SIZE}
+    def _token_pages(self, body: dict[str, Any], max_pages: int) -> Iterator[list[dict[str, Any]]]:
         tokens: set[str] = set()
-        for _ in range(MAX_PAGES):
+        for _ in range(max_pages):
             data, _headers = self.post_read("search/jql", body)
             yield _issues(data, self.system)
             token = data.get("nextPageToken")
@@ -174,19 +219,20 @@ class JiraClient:
                 raise MalformedData(self.system, f"search repeated nextPageToken {token!r}")
             tokens.add(token)
             body["nextPageToken"] = token
-        raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
+        if max_pages == MAX_PAGES:
+            raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
 
-    def _offset_pages(self, jql: str, fields: Sequence[str]) -> Iterator[list[dict[str, Any]]]:
+    def _offset_pages(self, body: dict[str, Any], max_pages: int) -> Iterator[list[dict[str, Any]]]:
         start = 0
-        for _ in range(MAX_PAGES):
-            body = {"jql": jql, "fields": list(fields), "startAt": start, "maxResults": PAGE_SIZE}
-            data, _headers = self.post_read("search", body)
+        for _ in range(max_pages):
+            data, _headers = self.post_read("search", {**body, "startAt": start})
             issues = _issues(data, self.system)
             yield issues
             start += len(issues)
             if not issues or start >= int(data.get("total") or 0):
                 return
-        raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
+        if max_pages == MAX_PAGES:
+            raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
 
     def comments(self, key: str, start: int) -> list[dict[str, Any]]:
         """The comments of `key` from `start` on (when the inline page was cut short)."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
+import re
 from datetime import date, datetime
 from typing import Any
 
-import pyparsing
-from jira2markdown.elements import MarkupElements
-
+from trackersync.connectors.jira.markup import escape_text, to_markdown, to_wiki
 from trackersync.errors import MalformedData
 from trackersync.sync.model import Comment, Milestone, Ref, Status, StatusCategory, Task
 
@@ -39,6 +37,15 @@ FIELDS = (
     "issuelinks",
 )
 SYSTEM = "jira"
+# The issue property that carries an item's marker (search returns it inline).
+PROPERTY = "trackersync"
+# A mirrored comment's last line: small and grey in Jira, parsed back on pull. Wiki has
+# no hidden comments, and comment properties do not come back inline with a search.
+MARKER_COLOR = "#97a0af"
+_COMMENT_MARKER = re.compile(
+    r"\n*\{color:" + re.escape(MARKER_COLOR) + r"\}trackersync:comment=(\S+?)\{color\}\s*\Z"
+)
+_COMMENT_HEADER = re.compile(r"\A\*[^\n]*\* on \[[^\n]*\]:(?:\n\n?|\Z)")
 
 
 def parse_time(text: str) -> datetime:
@@ -65,27 +72,6 @@ def parse_date(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise MalformedData(SYSTEM, f"date {text!r}") from exc
-
-
-def to_markdown(wiki: str | None) -> str:
-    """Jira wiki markup (v2 bodies) as Markdown, the way `jira2markdown.convert` does."""
-    return _convert(wiki) if wiki else ""
-
-
-@functools.lru_cache(maxsize=4096)
-def _convert(wiki: str) -> str:
-    return _grammar().transform_string(wiki)
-
-
-@functools.cache
-def _grammar() -> pyparsing.ParserElement:
-    # `jira2markdown.convert` rebuilds its pyparsing grammar on every call (~150 ms);
-    # built once here from the same public elements it is ~10 ms per text.
-    elements = MarkupElements()
-    inline, markup = pyparsing.Forward(), pyparsing.Forward()
-    inline <<= elements.expr(inline, markup, {}, [e for e in elements if e.is_inline_element])
-    markup <<= elements.expr(inline, markup, {}, elements)
-    return markup
 
 
 def status_of(fields: dict[str, Any]) -> Status:
@@ -116,16 +102,47 @@ def comments_of(fields: dict[str, Any]) -> tuple[Comment, ...]:
 
 
 def comment_from(raw: dict[str, Any]) -> Comment:
-    """One comment; author is the display name."""
+    """One comment; author is the display name; a mirrored one loses header and marker."""
     author = raw.get("author") or {}
     created = parse_time(raw["created"])
+    body, mirror_of = split_comment(raw.get("body") or "")
     return Comment(
         id=str(raw["id"]),
         author=author.get("displayName") or user_id(author),
-        body=to_markdown(raw.get("body")),
+        body=to_markdown(body),
         created_at=created,
         updated_at=parse_time(raw["updated"]) if raw.get("updated") else created,
+        mirror_of=mirror_of,
     )
+
+
+def comment_wiki(
+    markdown: str, origin_author: str | None, link: tuple[str, str], marker: str
+) -> str:
+    """A mirrored comment: a header naming author and origin, the body, the marker line.
+
+    `link` is (text, url) of the origin item; `marker` the origin's `marker_id`.
+    """
+    author = escape_text(origin_author or "Someone")
+    text, url = link
+    header = f"*{author}* on [{escape_text(text)}|{_link_url(url)}]:"
+    body = to_wiki(markdown)
+    footer = f"{{color:{MARKER_COLOR}}}trackersync:comment={marker}{{color}}"
+    return f"{header}\n\n{body}\n\n{footer}" if body else f"{header}\n\n{footer}"
+
+
+def split_comment(wiki: str) -> tuple[str, str | None]:
+    """(body wiki, marker id) of a comment; the marker is None for a user's own comment."""
+    marker = _COMMENT_MARKER.search(wiki)
+    if marker is None:
+        return wiki, None
+    body = _COMMENT_HEADER.sub("", wiki[: marker.start()], count=1)
+    return body, marker[1]
+
+
+def _link_url(url: str) -> str:
+    # `|` and `]` end a wiki link; spaces end a URL.
+    return url.replace("|", "%7C").replace("]", "%5D").replace(" ", "%20")
 
 
 def links_of(fields: dict[str, Any]) -> list[dict[str, str]]:
@@ -195,7 +212,15 @@ def _raw_extras(
         "issuelinks": links_of(fields),
         "flagged": bool(fields.get(flagged_field)) if flagged_field else False,
         "description_wiki": fields.get("description") or "",
+        **_marker(raw),
     }
+
+
+def _marker(raw: dict[str, Any]) -> dict[str, Any]:
+    """`{"twin_of": ref}` from the issue property, when the item carries one."""
+    value = (raw.get("properties") or {}).get(PROPERTY)
+    twin_of = value.get("twin_of") if isinstance(value, dict) else None
+    return {"twin_of": twin_of} if isinstance(twin_of, str) and twin_of else {}
 
 
 def milestone_from_version(raw: dict[str, Any], *, connector: str, project: str) -> Milestone:

@@ -119,7 +119,14 @@ def to_markdown(wiki: str | None) -> str:
 @functools.lru_cache(maxsize=4096)
 def _convert(wiki: str) -> str:
     hidden = _outside_code(wiki, _hide_escapes)
-    return _restore_escapes(grammar().transform_string(hidden))
+    try:
+        converted = grammar().transform_string(hidden)
+    except Exception:  # noqa: BLE001 - jira2markdown's actions raise on some odd input
+        # One odd text must not fail a pull: show it unconverted. The grammar keeps list
+        # state between calls, which an aborted parse may leave dirty: build it anew.
+        grammar.cache_clear()
+        return wiki
+    return _restore_escapes(converted)
 
 
 def _hide_escapes(chunk: str) -> str:
