@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from trackersync.connectors.jira import mapping
+from trackersync.connectors.jira import mapping, workflow
 from trackersync.errors import MalformedData
 from trackersync.sync.model import Ref, StatusCategory
 
@@ -215,3 +215,97 @@ def test_versions(raw: dict[str, Any], state: str, due: date | None) -> None:
     milestone = mapping.milestone_from_version(raw, connector="jira", project="WEB")
     assert (milestone.name, milestone.state, milestone.due) == (raw["name"], state, due)
     assert milestone.scope == Ref("jira", "WEB")
+
+
+# ---------------------------------------------------------------- markers
+
+
+def test_the_marker_property_becomes_twin_of() -> None:
+    raw = make_issue()
+    raw["properties"] = {"trackersync": {"twin_of": "gh:acme/web#12"}}
+    assert to_task(raw).raw["twin_of"] == "gh:acme/web#12"
+    raw["properties"] = {"trackersync": {"other": 1}}
+    assert "twin_of" not in to_task(raw).raw
+
+
+def test_a_mirrored_comment_loses_header_and_marker() -> None:
+    wiki = mapping.comment_wiki(
+        "Looks **good**", "Pat [~x]", ("GitHub acme/web#12", "https://gh/x|y"), "gh:r#12/5"
+    )
+    assert wiki == (
+        "*Pat \\[\\~x\\]* on [GitHub acme/web#12|https://gh/x%7Cy]:\n\n"
+        "Looks *good*\n\n{color:#97a0af}trackersync:comment=gh:r#12/5{color}"
+    )
+    body, marker = mapping.split_comment(wiki)
+    assert (body, marker) == ("Looks *good*", "gh:r#12/5")
+
+
+@pytest.mark.parametrize(
+    ("wiki", "body", "marker"),
+    [
+        pytest.param("*A* on [x|y]:\n\nhi", "*A* on [x|y]:\n\nhi", None, id="no-marker-kept"),
+        pytest.param(
+            "*A* on [x|y]:\n\n{color:#97a0af}trackersync:comment=j:W#W-1/2{color}",
+            "",
+            "j:W#W-1/2",
+            id="empty-body",
+        ),
+        pytest.param(
+            "text {color:#97a0af}trackersync:comment=a{color} more", None, None, id="not-at-end"
+        ),
+    ],
+)
+def test_split_comment(wiki: str, body: str | None, marker: str | None) -> None:
+    assert mapping.split_comment(wiki) == (wiki if body is None else body, marker)
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def transition(tid: str, to: str, key: str, resolutions: list[str] | None = None) -> dict:
+    item: dict[str, Any] = {"id": tid, "name": f"to {to}", "to": status(to, key)}
+    if resolutions is not None:
+        item["fields"] = {"resolution": {"allowedValues": [{"name": r} for r in resolutions]}}
+    return item
+
+
+CUSTOM_WORKFLOW = {
+    "transitions": [
+        transition("2", "Doing", "indeterminate"),
+        transition("5", "Closed", "done", ["Fixed", "Won't Fix", "Duplicate"]),
+        transition("7", "Backlog", "new"),
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("wanted", "tid", "fields"),
+    [
+        pytest.param(StatusCategory.TODO, "7", {}, id="todo"),
+        pytest.param(StatusCategory.IN_PROGRESS, "2", {}, id="in-progress"),
+        pytest.param(StatusCategory.DONE, "5", {"resolution": {"name": "Fixed"}}, id="done"),
+        pytest.param(
+            StatusCategory.CANCELED, "5", {"resolution": {"name": "Won't Fix"}}, id="canceled"
+        ),
+    ],
+)
+def test_transitions_are_chosen_by_category(
+    wanted: StatusCategory, tid: str, fields: dict[str, Any]
+) -> None:
+    options = workflow.parse_transitions(CUSTOM_WORKFLOW)
+    chosen, sent = workflow.choose(options, wanted) or (None, None)
+    assert (chosen.id if chosen else None, sent) == (tid, fields)
+
+
+def test_a_cancel_named_status_needs_no_resolution() -> None:
+    data = {
+        "transitions": [
+            transition("3", "Done", "done"),
+            transition("4", "Cancelled", "done"),
+        ]
+    }
+    options = workflow.parse_transitions(data)
+    assert workflow.choose(options, StatusCategory.CANCELED) == (options[1], {})
+    assert workflow.choose(options, StatusCategory.DONE) == (options[0], {})
+    assert workflow.choose(options, StatusCategory.TODO) is None
+    assert workflow.detour(options) is None

@@ -384,7 +384,10 @@ class JiraSandbox(SandboxApp):
             "accountType": "atlassian",
         }
         if not self.cloud:
+            # Data Center users have a name and a key; accountId is Cloud's alone.
+            del data["accountId"]
             data["name"] = data["key"] = user.name or user.account_id
+            data["self"] = self._api(f"user?username={data['name']}")
         return data
 
     def status_json(self, name: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The Jira connector: configuration, `check` and the incremental `pull`."""
+"""The Jira connector: configuration, `check`, the incremental `pull` and the writes."""
 
 from __future__ import annotations
 
@@ -16,11 +16,21 @@ from trackersync.connectors.base import (
     RateBudget,
     ScopeReport,
 )
-from trackersync.connectors.jira import mapping
+from trackersync.connectors.jira import mapping, workflow
 from trackersync.connectors.jira.client import JiraClient
+from trackersync.connectors.jira.markup import to_markdown, to_wiki
 from trackersync.connectors.retry import RetryPolicy
-from trackersync.errors import ConfigError
-from trackersync.sync.model import PullResult, Ref, Task
+from trackersync.errors import ConfigError, ItemFailed, MalformedData
+from trackersync.sync.model import (
+    Comment,
+    Origin,
+    PullResult,
+    Ref,
+    Status,
+    StatusCategory,
+    Task,
+    TaskFields,
+)
 
 # Jira's JQL dates have minute granularity and search is eventually consistent: every
 # incremental query reaches this far behind the newest `updated` already seen.
@@ -28,6 +38,12 @@ OVERLAP = timedelta(minutes=2)
 # The (key, updated) pairs kept in the cursor cover the whole re-read window: the overlap,
 # plus rounding the window up to whole minutes, plus Jira flooring the bound to a minute.
 SEEN_WINDOW = OVERLAP + timedelta(minutes=3)
+# Jira refuses descriptions and comments over 32,767 characters; Markdown → wiki grows a
+# little (escapes), so the engine cuts Markdown to `text_limit` and we cut wiki here.
+WIKI_LIMIT = 32_000
+WIKI_CUT_NOTE = "\n\n_(cut by trackersync: the original is longer)_"
+# `find_twin` looks at items created this recently: a crash is reconciled on the next run.
+RECENT = "-60m"
 
 
 class JiraConfig(ConnectorConfig):
@@ -95,11 +111,16 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def quote_project(project: str) -> str:
+    """A project key as a JQL string literal."""
+    escaped = project.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 def build_jql(project: str, minutes_back: int | None) -> str:
     """The pull query: the project, optionally the relative window, a stable order."""
-    escaped = project.replace("\\", "\\\\").replace('"', '\\"')
     window = f' AND updated >= "-{minutes_back}m"' if minutes_back is not None else ""
-    return f'project = "{escaped}"{window} ORDER BY updated ASC, key ASC'
+    return f"project = {quote_project(project)}{window} ORDER BY updated ASC, key ASC"
 
 
 class JiraConnector(Connector):
@@ -107,6 +128,13 @@ class JiraConnector(Connector):
 
     type: ClassVar[str] = "jira"
     Config: ClassVar[type[ConnectorConfig]] = JiraConfig
+    display_name: ClassVar[str] = "Jira"
+    labels_allow_spaces: ClassVar[bool] = False
+    distinct_open_statuses: ClassVar[bool] = True
+    at_mentions: ClassVar[bool] = False
+    renders_html: ClassVar[bool] = False
+    text_limit: ClassVar[int] = 30_000
+    issue_type: ClassVar[str] = "Task"
     # Jira Software's "Flagged" field; its id differs per site, this is the common one.
     flagged_field: ClassVar[str] = "customfield_10021"
 
@@ -129,6 +157,11 @@ class JiraConnector(Connector):
             email = config.secret(env, config.email_env, key=f"connectors.{name}.email_env")
             self._credentials = (email, token)
         self._client: JiraClient | None = None
+        # Per-run caches: version ids by name per project, the transitions available per
+        # (project, issue type, from-status), the status a new issue starts in.
+        self._versions: dict[str, dict[str, str]] = {}
+        self._transitions: dict[tuple[str, str, str], list[workflow.Transition]] = {}
+        self._initial: dict[tuple[str, str], Status] = {}
 
     @property
     def scopes(self) -> list[str]:
@@ -167,6 +200,7 @@ class JiraConnector(Connector):
         jql = build_jql(scope, window.minutes_back(started))
         tasks, pairs = self._changed_tasks(scope, jql, window)
         versions, _headers = client.get(f"project/{scope}/versions")
+        self._versions[scope] = _version_ids(versions)
         milestones = [
             mapping.milestone_from_version(v, connector=self.name, project=scope) for v in versions
         ]
@@ -183,16 +217,12 @@ class JiraConnector(Connector):
     ) -> tuple[list[Task], list[tuple[str, datetime]]]:
         tasks: list[Task] = []
         pairs: list[tuple[str, datetime]] = []
-        base_url = self.jira_config.url
-        for raw in self.client.search(jql, self._fields(), cloud=self._cloud()):
+        found = self.client.search(
+            jql, self._fields(), cloud=self._cloud(), properties=[mapping.PROPERTY]
+        )
+        for raw in found:
             self._complete_comments(raw)
-            task = mapping.task_from_issue(
-                raw,
-                connector=self.name,
-                project=scope,
-                base_url=base_url,
-                flagged_field=self.flagged_field,
-            )
+            task = self._task(raw, scope)
             key = task.ref.key
             pairs.append((key, task.updated_at))
             if (key, _stamp(task.updated_at)) not in window.seen:
@@ -232,6 +262,196 @@ class JiraConnector(Connector):
             return ScopeReport(scope=key, visible=False, detail=str(exc))
         return ScopeReport(scope=key, visible=True, detail=str(project.get("name", "")))
 
+    # ---------------------------------------------------------------- writes
+
+    def create_item(self, scope: str, fields: TaskFields, origin: Origin) -> Task:
+        """POST the issue with its marker property, the remote link back, a transition.
+
+        The marker rides inline in the create (`properties`), so an issue never exists
+        without it; the remote link's `globalId` makes repeating that POST harmless.
+        """
+        ref = origin.ref
+        rest = {
+            "project": {"key": scope},
+            "issuetype": {"name": self.issue_type},
+            "summary": fields.title or origin.ref,
+            **self._field_values(scope, ref, fields, None),
+        }
+        marker = [{"key": mapping.PROPERTY, "value": {"twin_of": origin.ref}}]
+        created = self.client.write(
+            "POST", "issue", {"fields": rest, "properties": marker}, ref=ref
+        )
+        key = created.get("key") if isinstance(created, dict) else None
+        if not key:
+            raise MalformedData(self.name, f"POST /issue answered no key: {created!r}")
+        self.client.write("POST", f"issue/{key}/remotelink", remote_link(origin), ref=ref)
+        wanted = fields.status if "status" in fields.model_fields_set else None
+        initial = self._initial.get((scope, self.issue_type))
+        if wanted is not None and initial is not None:
+            if initial.category is not wanted:
+                self._move(key, (scope, self.issue_type, initial.name), wanted, ref)
+            return self._read_issue(key, scope)
+        # The first create of the run learns the status new issues start in.
+        task = self._read_issue(key, scope)
+        self._initial[(scope, self.issue_type)] = task.status
+        if wanted is not None and task.status.category is not wanted:
+            self._move(key, (scope, self.issue_type, task.status.name), wanted, ref)
+            task = self._read_issue(key, scope)
+        return task
+
+    def update_item(self, item: Task, changes: TaskFields) -> Task:
+        """One PUT with the fields that differ, a transition if the category changes."""
+        scope, key, ref = item.ref.scope, item.ref.key, str(item.ref)
+        edits = self._field_values(scope, ref, changes, item)
+        wanted = changes.status if "status" in changes.model_fields_set else None
+        move = wanted is not None and item.status.category is not wanted
+        if not edits and not move:
+            return item
+        if edits:
+            self.client.write("PUT", f"issue/{key}", {"fields": edits}, ref=ref)
+        if move and wanted is not None:
+            kind = item.type or self.issue_type
+            self._move(key, (scope, kind, item.status.name), wanted, ref)
+        return self._read_issue(key, scope)
+
+    def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
+        """POST a comment: header naming author and origin, the body, the marker line."""
+        wiki = self._comment_wiki(body, origin)
+        path = f"issue/{item.ref.key}/comment"
+        data = self.client.write("POST", path, {"body": wiki}, ref=str(item.ref))
+        return mapping.comment_from(data)
+
+    def update_comment(self, item: Task, comment: Comment, body: str, origin: Origin) -> Comment:
+        """PUT a mirrored comment's new text; no request when a pull would show no change."""
+        if comment.mirror_of == origin.marker_id and comment.body == to_markdown(to_wiki(body)):
+            return comment
+        wiki = self._comment_wiki(body, origin)
+        path = f"issue/{item.ref.key}/comment/{comment.id}"
+        data = self.client.write("PUT", path, {"body": wiki}, ref=str(item.ref))
+        return mapping.comment_from(data)
+
+    def find_twin(self, scope: str, origin: str) -> Task | None:
+        """The issue whose marker names `origin`, among the newest created this last hour."""
+        jql = f'project = {quote_project(scope)} AND created >= "{RECENT}" ORDER BY created DESC'
+        found = self.client.search(
+            jql, self._fields(), cloud=self._cloud(), properties=[mapping.PROPERTY], max_pages=1
+        )
+        for raw in found:
+            if mapping.twin_of(raw) == origin:
+                self._complete_comments(raw)
+                return self._task(raw, scope)
+        return None
+
+    def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
+        """The keys of the issues in project `scope` that the JQL `query` selects."""
+        if not isinstance(query, str) or not query.strip():
+            raise ConfigError(f"{self.name}: a Jira link filter is JQL text, got {query!r}")
+        jql = f"project = {quote_project(scope)} AND ({query})"
+        # Key-only searches may ask for big pages (Cloud allows 5,000 when only ids/keys).
+        found = self.client.search(jql, ["key"], cloud=self._cloud(), page_size=1000)
+        return {str(raw["key"]) for raw in found}
+
+    # ---------------------------------------------------------------- write helpers
+
+    def _field_values(
+        self, scope: str, ref: str, fields: TaskFields, item: Task | None
+    ) -> dict[str, Any]:
+        """REST `fields` for the set values of `fields` that differ from `item` (None: new)."""
+        wanted = fields.model_fields_set
+        out: dict[str, Any] = {}
+        if "title" in wanted and fields.title and (item is None or fields.title != item.title):
+            out["summary"] = fields.title
+        if "body" in wanted:
+            wiki = _fit(to_wiki(fields.body))
+            current = str(item.raw.get("description_wiki") or "") if item else ""
+            if wiki != current:
+                out["description"] = wiki or None
+        if "labels" in wanted and fields.labels is not None:
+            labels = list(dict.fromkeys(fields.labels))
+            if sorted(labels) != sorted(item.labels if item else ()):
+                out["labels"] = labels
+        if "assignees" in wanted and fields.assignees is not None:
+            who = fields.assignees[0] if fields.assignees else None
+            if who != (item.assignees[0] if item and item.assignees else None):
+                out["assignee"] = self._user(who)
+        if "milestone" in wanted and fields.milestone != (item.milestone if item else None):
+            name = fields.milestone
+            out["fixVersions"] = [] if name is None else [{"id": self._version(scope, ref, name)}]
+        return out
+
+    def _user(self, who: str | None) -> dict[str, str] | None:
+        """Cloud names users by accountId, Server/Data Center by user name."""
+        if who is None:
+            return None
+        return {"accountId": who} if self._cloud() else {"name": who}
+
+    def _version(self, scope: str, ref: str, name: str) -> str:
+        """The id of version `name`, created when the project has none by that name."""
+        known = self._versions.get(scope)
+        if known is None:
+            versions, _headers = self.client.get(f"project/{scope}/versions")
+            known = self._versions[scope] = _version_ids(versions)
+        if name not in known:
+            # POST /version directly: the library's create_version sleeps a second after.
+            made = self.client.write("POST", "version", {"name": name, "project": scope}, ref=ref)
+            known[name] = str(made["id"])
+        return known[name]
+
+    def _move(
+        self, key: str, where: tuple[str, str, str], wanted: StatusCategory, ref: str
+    ) -> None:
+        """Transition `key` (at `where` = project, type, status) to a `wanted` status."""
+        options = self._options(key, where)
+        choice = workflow.choose(options, wanted)
+        if choice is None:
+            # Done → canceled (and back) has no direct step in most workflows: go through
+            # an open status first, then choose again from there.
+            step = workflow.detour(options)
+            if step is None:
+                raise ItemFailed(ref, f"no transition from {where[2]!r} to a {wanted} status")
+            self._post_transition(key, step, {}, ref)
+            options = self._options(key, (where[0], where[1], step.to_name))
+            choice = workflow.choose(options, wanted)
+            if choice is None:
+                raise ItemFailed(ref, f"no transition from {where[2]!r} to a {wanted} status")
+        self._post_transition(key, *choice, ref)
+
+    def _options(self, key: str, where: tuple[str, str, str]) -> list[workflow.Transition]:
+        if where not in self._transitions:
+            params = {"expand": "transitions.fields"}
+            data, _headers = self.client.get(f"issue/{key}/transitions", params)
+            self._transitions[where] = workflow.parse_transitions(data)
+        return self._transitions[where]
+
+    def _post_transition(
+        self, key: str, transition: workflow.Transition, fields: dict[str, Any], ref: str
+    ) -> None:
+        body: dict[str, Any] = {"transition": {"id": transition.id}}
+        if fields:
+            body["fields"] = fields
+        self.client.write("POST", f"issue/{key}/transitions", body, ref=ref)
+
+    def _comment_wiki(self, body: str, origin: Origin) -> str:
+        label = f"{origin.system} {origin_label(origin.ref)}"
+        return mapping.comment_wiki(body, origin.author, (label, origin.url), origin.marker_id)
+
+    def _read_issue(self, key: str, scope: str) -> Task:
+        """The issue as a pull shows it. Jira's write answers carry no issue (POST /issue:
+        id and key; PUT and transitions: 204), so a write ends with this one GET."""
+        params = {"fields": ",".join(self._fields()), "properties": mapping.PROPERTY}
+        data, _headers = self.client.get(f"issue/{key}", params)
+        self._complete_comments(data)
+        return self._task(data, scope)
+
+    def _task(self, raw: dict[str, Any], scope: str) -> Task:
+        return mapping.task_from_issue(
+            raw,
+            connector=self.name,
+            project=scope,
+            base_url=self.jira_config.url,
+            flagged_field=self.flagged_field,
+        )
+
     def close(self) -> None:
         """Close the HTTP session."""
         if self._client is not None:
@@ -249,3 +469,34 @@ def _budget(headers: Mapping[str, str]) -> RateBudget:
         limit=number("X-RateLimit-Limit"),
         resets_at=headers.get("X-RateLimit-Reset"),
     )
+
+
+def _version_ids(versions: Any) -> dict[str, str]:
+    return {str(v["name"]): str(v["id"]) for v in versions or [] if isinstance(v, dict)}
+
+
+def _fit(wiki: str) -> str:
+    """Wiki within Jira's field limit (the engine already cut the Markdown)."""
+    if len(wiki) <= WIKI_LIMIT:
+        return wiki
+    return wiki[: WIKI_LIMIT - len(WIKI_CUT_NOTE)].rstrip() + WIKI_CUT_NOTE
+
+
+def origin_label(ref_text: str) -> str:
+    """How people name an item: `WEB-7` for Jira keys, `acme/web#12` otherwise."""
+    ref = Ref.parse(ref_text)
+    return ref.key if ref.key.startswith(f"{ref.scope}-") else f"{ref.scope}#{ref.key}"
+
+
+def remote_link(origin: Origin) -> dict[str, Any]:
+    """The visible link back; its `globalId` makes a repeated POST update, not add."""
+    return {
+        "globalId": f"trackersync:{origin.ref}",
+        "application": {"type": "trackersync", "name": "trackersync"},
+        "relationship": "mirrors",
+        "object": {
+            "url": origin.url,
+            "title": f"{origin.system} {origin_label(origin.ref)}",
+            "summary": "Mirrored by trackersync",
+        },
+    }

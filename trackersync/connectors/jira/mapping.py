@@ -218,9 +218,15 @@ def _raw_extras(
 
 def _marker(raw: dict[str, Any]) -> dict[str, Any]:
     """`{"twin_of": ref}` from the issue property, when the item carries one."""
+    found = twin_of(raw)
+    return {"twin_of": found} if found else {}
+
+
+def twin_of(raw: dict[str, Any]) -> str | None:
+    """The origin ref in an issue's marker property (`properties=trackersync`), if any."""
     value = (raw.get("properties") or {}).get(PROPERTY)
-    twin_of = value.get("twin_of") if isinstance(value, dict) else None
-    return {"twin_of": twin_of} if isinstance(twin_of, str) and twin_of else {}
+    found = value.get("twin_of") if isinstance(value, dict) else None
+    return found if isinstance(found, str) and found else None
 
 
 def milestone_from_version(raw: dict[str, Any], *, connector: str, project: str) -> Milestone:

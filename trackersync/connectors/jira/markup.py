@@ -18,7 +18,8 @@ from typing import Any
 import mistletoe
 import pyparsing
 from jira2markdown.elements import MarkupElements
-from mistletoe import block_token, span_token
+from jira2markdown.markup.lists import List
+from mistletoe import span_token
 from mistletoe.contrib.jira_renderer import JiraRenderer
 
 # The characters JiraRenderer escapes with a backslash (plus `|` inside table cells).
@@ -77,8 +78,7 @@ def to_wiki(markdown: str | None) -> str:
     """Markdown as Jira wiki markup that pings nobody and injects no HTML."""
     if not markdown:
         return ""
-    with _Renderer() as renderer:
-        wiki = renderer.render(block_token.Document(markdown))
+    wiki = mistletoe.markdown(markdown, _Renderer)
     return neutralize(str(wiki).strip("\n"))
 
 
@@ -105,7 +105,7 @@ def _outside_code(wiki: str, change: Callable[[str], str]) -> str:
 
 def escape_text(text: str) -> str:
     """Plain text (a name, a title) as wiki that renders literally."""
-    return re.sub(r"([" + re.escape(ESCAPABLE + "!#\\") + r"])", r"\\\1", text)
+    return re.sub(r"([" + re.escape(ESCAPABLE + "!\\") + r"])", r"\\\1", text)
 
 
 # ---------------------------------------------------------------- wiki → Markdown
@@ -120,11 +120,9 @@ def to_markdown(wiki: str | None) -> str:
 def _convert(wiki: str) -> str:
     hidden = _outside_code(wiki, _hide_escapes)
     try:
-        converted = grammar().transform_string(hidden)
+        converted = convert_wiki(hidden)
     except Exception:  # noqa: BLE001 - jira2markdown's actions raise on some odd input
-        # One odd text must not fail a pull: show it unconverted. The grammar keeps list
-        # state between calls, which an aborted parse may leave dirty: build it anew.
-        grammar.cache_clear()
+        # One odd text must not fail a pull: show it unconverted.
         return wiki
     return _restore_escapes(converted)
 
@@ -161,9 +159,24 @@ def _restore_escapes(markdown: str) -> str:
     return _PLACEHOLDER.sub(restore, markdown)
 
 
-@functools.cache
+def convert_wiki(wiki: str) -> str:
+    """`jira2markdown.convert(wiki)` on the grammar built once (no escape handling)."""
+    expr, lists = _build()
+    # List elements keep their indent between parse attempts; `convert` starts each text
+    # with a fresh grammar, so each text here starts with fresh list state.
+    for element in lists:
+        element.indent_state.reset()
+    return str(expr.transform_string(wiki))
+
+
 def grammar() -> pyparsing.ParserElement:
-    """jira2markdown's grammar, built once, with a cheap guard in front of every attempt.
+    """jira2markdown's grammar, built once, with a cheap guard in front of every attempt."""
+    return _build()[0]
+
+
+@functools.cache
+def _build() -> tuple[pyparsing.ParserElement, tuple[List, ...]]:
+    """The grammar and its list elements (whose state is reset per text).
 
     `jira2markdown.convert` rebuilds the grammar on every call (~150 ms), and the grammar
     tries ~30 elements at every character. The guard is a lookahead that only lets an
@@ -172,10 +185,12 @@ def grammar() -> pyparsing.ParserElement:
     """
     elements = MarkupElements()
     inline, markup = pyparsing.Forward(), pyparsing.Forward()
-    inline_elements = [e for e in elements if e.is_inline_element]
-    inline <<= _guarded(elements.expr(inline, markup, {}, inline_elements))
-    markup <<= _guarded(elements.expr(inline, markup, {}, elements))
-    return markup
+    kinds = {"inline_markup": inline, "markup": markup, "usernames": {}}
+    inline_parts = [kind(**kinds) for kind in elements if kind.is_inline_element]
+    inline <<= _guarded(pyparsing.MatchFirst([part.expr for part in inline_parts]))
+    parts = [kind(**kinds) for kind in elements]
+    markup <<= _guarded(pyparsing.MatchFirst([part.expr for part in parts]))
+    return markup, tuple(part for part in parts if isinstance(part, List))
 
 
 def _guarded(expr: pyparsing.ParserElement) -> pyparsing.ParserElement:
