@@ -15,8 +15,9 @@ from trackersync.cycle import LinkOutcome, pull_all, sync_links
 from trackersync.sandbox.core import SandboxServer
 from trackersync.sandbox.github import GitHubSandbox
 from trackersync.sandbox.jira import JiraSandbox
-from trackersync.sync.model import Task
+from trackersync.sync.model import Ref, Task
 from trackersync.sync.state import StateStore
+from trackersync.sync.state.links import LinkStore
 
 REPO, PROJECT = "acme/web", "WEB"
 ENV = {
@@ -149,6 +150,15 @@ class World:
             store.engine.dispose()
 
     def pairs(self) -> dict[str, str]:
+        """Jira key -> GitHub number, as the state store pairs them."""
+        store = self.store
+        try:
+            twins = LinkStore(store, "web").load().twins
+        finally:
+            store.engine.dispose()
+        return {Ref.parse(s).key: Ref.parse(t).key for s, t in twins.items()}
+
+    def marked_pairs(self) -> dict[str, str]:
         """Jira key -> GitHub number, read from the markers on both sides."""
         jira, github = self.tasks()
         pairs: dict[str, str] = {}

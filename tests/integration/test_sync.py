@@ -34,6 +34,7 @@ def assert_one_twin_each(world: World, jira: int, github: int) -> None:
     assert set(titles_jira.values()) == {1}
     assert titles_gh.keys() == titles_jira.keys()
     assert len(world.pairs()) == jira + github
+    assert world.marked_pairs() == world.pairs()
 
 
 def test_first_sync_twins_every_item_once_and_second_sync_writes_nothing(world: World) -> None:

@@ -119,7 +119,7 @@ def assert_converged(world: World) -> None:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(ops=st.lists(OPS, min_size=1, max_size=6))
 def test_random_edits_converge_and_settle(tmp_path_factory, ops: list[tuple]) -> None:

@@ -26,7 +26,7 @@ from trackersync.sync.actions import (
     Update,
 )
 from trackersync.sync.link import LinkSpec, value
-from trackersync.sync.model import Comment, Origin, Task, TaskFields
+from trackersync.sync.model import Comment, Origin, Ref, Task, TaskFields
 from trackersync.sync.state.links import LinkStore
 
 log = logging.getLogger(__name__)
@@ -120,10 +120,11 @@ def _apply_one(action: Action, context: _Context) -> None:
 
 def _create(action: Create, context: _Context) -> None:
     writer = context.writers[action.side]
-    created = writer.find_twin(action.scope, action.origin.ref) if action.resume else None
+    scope = Ref.parse(action.scope).scope  # connectors name scopes without their own name
+    created = writer.find_twin(scope, action.origin.ref) if action.resume else None
     if created is None:
         context.store.record_intent(action.origin.ref, action.scope, context.now())
-        created = writer.create_item(action.scope, action.fields, action.origin)
+        created = writer.create_item(scope, action.fields, action.origin)
     side = context.link.side(action.side)
     bases = {
         name: _oriented(action.side, value(created, name, side), kept)

@@ -23,6 +23,7 @@ from trackersync.connectors.retry import RetryPolicy
 from trackersync.errors import ConfigError, ItemFailed, MalformedData
 from trackersync.sync.model import (
     Comment,
+    Milestone,
     Origin,
     PullResult,
     Ref,
@@ -341,6 +342,17 @@ class JiraConnector(Connector):
                 self._complete_comments(raw)
                 return self._task(raw, scope)
         return None
+
+    def update_milestone(self, milestone: Milestone, description: str) -> Milestone:
+        """One PUT of the version's description; Jira answers with the whole version."""
+        path = f"version/{milestone.id}"
+        ref = f"{milestone.scope}:{milestone.name}"
+        data = self.client.write("PUT", path, {"description": description}, ref=ref)
+        if not isinstance(data, dict):
+            raise MalformedData("jira", f"PUT {path} did not answer a version")
+        return mapping.milestone_from_version(
+            data, connector=self.name, project=milestone.scope.scope
+        )
 
     def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
         """The keys of the issues in project `scope` that the JQL `query` selects."""
