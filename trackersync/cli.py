@@ -532,13 +532,14 @@ def _print_pull(report: PullReport) -> None:
 
 def _status_document(settings: Settings) -> dict[str, Any]:
     store = StateStore(settings.state)
+    last = _last_syncs(store)
     links = [
         {
             "name": link.name,
             "source": link.source,
             "target": link.target,
-            "last_sync": None,
-            "errors": [],
+            "last_sync": last.get(link.name, {}).get("at"),
+            "errors": last.get(link.name, {}).get("errors", []),
         }
         for link in settings.links
     ]

@@ -15,6 +15,8 @@ from trackersync.sandbox.core import SandboxServer
 from trackersync.sandbox.github import GitHubSandbox
 from trackersync.sandbox.jira import JiraSandbox
 from trackersync.sandbox.seed import (
+    GH_USERS,
+    JIRA_USERS,
     PROJECT,
     RELEASE_GH,
     RELEASE_JIRA,
@@ -43,6 +45,8 @@ links:
   - name: web
     source: jira:{project}
     target: gh:{repo}
+    users:
+{users}
 milestones:
   - name: "Release 2.0"
     members:
@@ -84,6 +88,9 @@ def running(github_port: int = 0, jira_port: int = 0) -> Iterator[RunningDemo]:
                 project=PROJECT,
                 release_gh=RELEASE_GH,
                 release_jira=RELEASE_JIRA,
+                users="\n".join(
+                    f'      "{a}": {g}' for a, g in zip(JIRA_USERS, GH_USERS, strict=True)
+                ),
             ),
             encoding="utf-8",
         )
