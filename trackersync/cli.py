@@ -151,10 +151,9 @@ def check(ctx: typer.Context) -> None:
                 hidden.append(f"{name}:{scope.scope}")
     out.print(table)
     if hidden:
-        err.print(
-            f"trackersync: not visible with these credentials: {', '.join(hidden)}; "
-            "check the names in the config and the token's access",
-            markup=False,
+        _complain(
+            f"not visible with these credentials: {', '.join(hidden)}; "
+            "check the names in the config and the token's access"
         )
         raise typer.Exit(3)
     out.print(f"config {settings.path} is valid; every scope is visible", soft_wrap=True)
@@ -324,14 +323,14 @@ def _print_sync(outcomes: list[LinkOutcome]) -> None:
     out.print(table)
     for o in outcomes:
         for line in [*o.summary()["conflicts"], *o.summary()["errors"]]:
-            err.print(f"trackersync: {o.name}: {line}", markup=False, highlight=False)
+            _complain(f"{o.name}: {line}")
     _print_warnings(outcomes)
 
 
 def _print_warnings(outcomes: list[LinkOutcome]) -> None:
     for o in outcomes:
         for warning in sorted(set(o.plan.warnings)):
-            err.print(f"trackersync: {o.name}: warning: {warning}", markup=False, highlight=False)
+            _complain(f"{o.name}: warning: {warning}")
 
 
 @app.command()
@@ -388,7 +387,7 @@ def _print_rollups(outcomes: list[RollupOutcome], *, dry_run: bool) -> None:
                 out.print(action.description, markup=False, highlight=False)
     for o in outcomes:
         for error in o.errors:
-            err.print(f"trackersync: {o.name}: {error}", markup=False, highlight=False)
+            _complain(f"{o.name}: {error}")
 
 
 @app.command()
@@ -441,7 +440,7 @@ def health(
         if record["outcome"] == "ok" and finished >= limit:
             out.print(f"healthy: last successful {record['command']} at {record['finished_at']}")
             return
-    err.print(f"trackersync: unhealthy: no successful cycle since {limit.isoformat()}")
+    _complain(f"unhealthy: no successful cycle since {limit.isoformat()}")
     raise typer.Exit(1)
 
 
@@ -527,7 +526,7 @@ def _print_pull(report: PullReport) -> None:
     out.print(table)
     for o in report.outcomes:
         if o.error is not None:
-            err.print(f"trackersync: {o.error}", markup=False, highlight=False)
+            _complain(f"{o.error}")
 
 
 def _status_document(settings: Settings) -> dict[str, Any]:
@@ -568,6 +567,11 @@ def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
     return text_report.table(document)
 
 
+def _complain(line: str) -> None:
+    """One line on stderr, as every message to the user is shaped."""
+    err.print(f"trackersync: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs a command and maps our errors to exit codes in one place.
 
@@ -577,7 +581,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="trackersync")
     except TrackersyncError as exc:
-        err.print(f"trackersync: {exc}", markup=False, highlight=False, soft_wrap=True)
+        _complain(f"{exc}")
         sys.exit(exc.exit_code)
 
 

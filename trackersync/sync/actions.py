@@ -3,7 +3,7 @@ what the dry-run and the run report print."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,10 +20,8 @@ class Action(BaseModel):
     link: str
     reason: str
 
-    @property
-    def writes(self) -> bool:
-        """Whether applying it writes to a tracker (else only to the state store)."""
-        return True
+    # Whether applying it writes to a tracker (else only to the state store).
+    writes: ClassVar[bool] = True
 
 
 class Adopt(Action):
@@ -35,10 +33,7 @@ class Adopt(Action):
     target_ref: str
     bases: dict[str, tuple[Any, Any]]
 
-    @property
-    def writes(self) -> bool:
-        """Adopting only writes to the state store."""
-        return False
+    writes: ClassVar[bool] = False
 
 
 class Create(Action):
@@ -76,10 +71,7 @@ class Rebase(Action):
     target_ref: str
     bases: dict[str, tuple[Any, Any]]
 
-    @property
-    def writes(self) -> bool:
-        """Rebasing only writes to the state store."""
-        return False
+    writes: ClassVar[bool] = False
 
 
 class CommentCopy(BaseModel):
@@ -111,10 +103,7 @@ class AdoptComment(Action):
     mirror_comment_id: str
     origin_updated: str
 
-    @property
-    def writes(self) -> bool:
-        """Adopting only writes to the state store."""
-        return False
+    writes: ClassVar[bool] = False
 
 
 AnyAction = Adopt | Create | Update | Rebase | MirrorComment | AdoptComment
