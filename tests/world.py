@@ -52,7 +52,7 @@ links:
 {link_extra}milestones:
   - name: Release 2.0
     members: ['gh:{repo} milestone="v2.0"', 'jira:{project} fixVersion="2.0"']
-"""
+{milestone_extra}"""
 
 
 @dataclass
@@ -71,7 +71,13 @@ class SyncRun:
 class World:
     """Both sandboxes, their servers and a config; close() stops the servers."""
 
-    def __init__(self, folder: Path, state_url: str | None = None, link_extra: str = "") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        state_url: str | None = None,
+        link_extra: str = "",
+        milestone_extra: str = "",
+    ) -> None:
         self.folder = folder
         self.github = GitHubSandbox(token=ENV["T_GITHUB_TOKEN"])
         self.github.add_repo(REPO)
@@ -94,6 +100,7 @@ class World:
                 project=PROJECT,
                 users=users,
                 link_extra=link_extra,
+                milestone_extra=milestone_extra,
             )
         )
 

@@ -42,6 +42,7 @@ from trackersync.errors import ConfigError, TrackersyncError
 from trackersync.report import html as html_report
 from trackersync.report import text as text_report
 from trackersync.sync.actions import Action, Create, MirrorComment, Update
+from trackersync.sync.publish import PublishIssue
 from trackersync.sync.state import StateStore
 from trackersync.sync.status import build_status
 
@@ -380,11 +381,13 @@ def _print_rollups(outcomes: list[RollupOutcome], *, dry_run: bool) -> None:
     if dry_run:
         for o in outcomes:
             for action in o.publishes:
-                out.print(
-                    f"\n{action.milestone.scope} milestone {action.milestone.name!r} would read:",
-                    markup=False,
-                )
-                out.print(action.description, markup=False, highlight=False)
+                if isinstance(action, PublishIssue):
+                    where, text = f"status issue {action.item.ref}", action.body
+                else:
+                    where = f"{action.milestone.scope} milestone {action.milestone.name!r}"
+                    text = action.description
+                out.print(f"\n{where} would read:", markup=False)
+                out.print(text, markup=False, highlight=False)
     for o in outcomes:
         for error in o.errors:
             _complain(f"{o.name}: {error}")

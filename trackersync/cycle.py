@@ -20,9 +20,15 @@ from trackersync.errors import AuthRefused, ItemFailed, RateLimited, Trackersync
 from trackersync.sync.actions import SideName, Update
 from trackersync.sync.apply import ApplyReport, ItemWriter, apply
 from trackersync.sync.link import LinkSpec, Side
-from trackersync.sync.model import Milestone, PullResult, Ref, Task
+from trackersync.sync.model import Milestone, PullResult, Ref, Task, TaskFields
 from trackersync.sync.plan import Plan, plan
-from trackersync.sync.publish import Publish, TextKind, plan_publish
+from trackersync.sync.publish import (
+    Publish,
+    PublishIssue,
+    TextKind,
+    plan_issue_publish,
+    plan_publish,
+)
 from trackersync.sync.rollup import MILESTONE_KEYS, DayPoint, Member, RollupInput, compute
 from trackersync.sync.state import StateStore
 from trackersync.sync.state import rollups as rollup_store
@@ -312,7 +318,7 @@ class RollupOutcome:
 
     name: str
     rollup: dict[str, Any]
-    publishes: list[Publish]
+    publishes: list[Publish | PublishIssue]
     published: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -363,7 +369,14 @@ def rollup_all(
         targets = (
             _publish_targets(config, connectors, stored) if "members" in config.publish else []
         )
-        outcome = RollupOutcome(config.name, rollup, plan_publish(rollup, targets))
+        actions: list[Publish | PublishIssue] = [*plan_publish(rollup, targets)]
+        issues = _status_issues(config, tasks, store)
+        actions += plan_issue_publish(rollup, issues)
+        outcome = RollupOutcome(config.name, rollup, actions)
+        missing = set(config.status_issues) - {str(item.ref) for item, _ in issues}
+        outcome.errors += [
+            f"status issue {ref} was not found in the last pull" for ref in sorted(missing)
+        ]
         if not dry_run:
             _record_day(store, config, rollup, today)
             _publish(outcome, connectors, store)
@@ -389,6 +402,18 @@ def _publish_targets(
     return targets
 
 
+def _status_issues(
+    config: MilestoneConfig, tasks: list[Task], store: StateStore
+) -> list[tuple[Task, str | None]]:
+    """Each configured status issue as pulled, with the block last written into it."""
+    by_ref = {str(task.ref): task for task in tasks}
+    return [
+        (by_ref[ref], rollup_store.published_block(store, ref))
+        for ref in config.status_issues
+        if ref in by_ref
+    ]
+
+
 def _record_day(
     store: StateStore, config: MilestoneConfig, rollup: dict[str, Any], today: date
 ) -> None:
@@ -399,14 +424,26 @@ def _record_day(
 
 def _publish(outcome: RollupOutcome, connectors: dict[str, Connector], store: StateStore) -> None:
     for action in outcome.publishes:
-        connector = connectors[action.milestone.scope.connector]
         try:
-            written = connector.update_milestone(action.milestone, action.description)
+            _publish_one(action, connectors, store)
         except (AuthRefused, Unreachable, RateLimited) as exc:
             outcome.errors.append(str(exc))
             return
         except TrackersyncError as exc:
             outcome.errors.append(str(exc))
             continue
-        store.save_milestone(written)
         outcome.published += 1
+
+
+def _publish_one(
+    action: Publish | PublishIssue, connectors: dict[str, Connector], store: StateStore
+) -> None:
+    if isinstance(action, PublishIssue):
+        connector = connectors[action.item.ref.connector]
+        written = connector.update_item(action.item, TaskFields(body=action.body))
+        rollup_store.record_published(store, str(action.item.ref), action.block, written)
+        return
+    milestone = connectors[action.milestone.scope.connector].update_milestone(
+        action.milestone, action.description
+    )
+    store.save_milestone(milestone)

@@ -79,12 +79,17 @@ def test_sync_dry_run_prints_json_plan_with_json_logs(world: World) -> None:
 
 def test_sigterm_ends_run_cleanly_after_its_cycle(world: World) -> None:
     proc = world.cli("run", "--every", "1h")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not world.store.runs():
-        time.sleep(0.2)
-    assert world.store.runs(), "no cycle finished"
-    proc.send_signal(signal.SIGTERM)
-    code, _, stderr = finish(proc, timeout=30)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not world.store.runs():
+            time.sleep(0.2)
+        assert world.store.runs(), "no cycle finished"
+        proc.send_signal(signal.SIGTERM)
+        code, _, stderr = finish(proc, timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert code == 0, stderr
     assert [r["command"] for r in world.store.runs()] == ["run"]
 
@@ -99,3 +104,40 @@ def test_unknown_link_is_a_usage_error(world: World) -> None:
     code, _, stderr = finish(world.cli("sync", "--link", "nope"))
     assert code == 2
     assert "--link 'nope' is not a configured link (links: web)" in stderr
+
+
+def test_status_issue_gets_the_full_rollup_once(tmp_path: Path) -> None:
+    world = World(tmp_path, milestone_extra='    publish: [members, "jira:WEB#WEB-1"]\n')
+    try:
+        world.jira.create_version(PROJECT, "2.0")
+        world.jira.create_issue(PROJECT, "Release 2.0 status", "Owned by the PM.")
+        world.jira.create_issue(PROJECT, "Some work", fix_versions=("2.0",))
+        code, _, stderr = finish(world.cli("rollup"))
+        assert code == 0, stderr
+        description = world.jira.issue(f"{PROJECT}-1")["fields"]["description"]
+        assert description.startswith("Owned by the PM.")
+        assert "trackersync rollup (kept up to date automatically" in description
+        assert "||todo||" in description.replace(" ", "")  # the Markdown table, as wiki
+        world.jira.edit_issue(
+            f"{PROJECT}-1", description=description + "\n\nA note added below by the PM."
+        )
+        marks = world.github.log.mark(), world.jira.log.mark()
+        code, _, stderr = finish(world.cli("rollup"))
+        assert code == 0, stderr
+        records = [*world.github.log.since(marks[0]), *world.jira.log.since(marks[1])]
+        assert [r for r in records if r.write] == []
+        assert world.jira.issue(f"{PROJECT}-1")["fields"]["description"].endswith(
+            "A note added below by the PM."
+        )
+    finally:
+        world.close()
+
+
+def test_a_status_issue_outside_the_config_is_refused(tmp_path: Path) -> None:
+    world = World(tmp_path, milestone_extra='    publish: [members, "jira:OPS#OPS-1"]\n')
+    try:
+        code, _, stderr = finish(world.cli("rollup"))
+        assert code == 2
+        assert "milestones[0].publish[1]: connector 'jira' has no scope 'OPS'" in stderr
+    finally:
+        world.close()

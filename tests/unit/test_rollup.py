@@ -8,7 +8,7 @@ import pytest
 from builders import T0, make_task
 
 from trackersync.sync.model import Milestone, Ref
-from trackersync.sync.publish import plan_publish, render, splice
+from trackersync.sync.publish import plan_issue_publish, plan_publish, render, splice
 from trackersync.sync.rollup import DayPoint, Member, RollupInput, compute, forecast_finish
 
 TODAY = date(2026, 11, 20)
@@ -161,3 +161,17 @@ def test_plain_text_fits_a_short_field() -> None:
     [action] = plan_publish(rollup, [(version, "plain", 16_384)])
     assert action.description == splice("Our 2.0 release.", render(rollup, "plain"), "plain")
     assert "\n" not in render(rollup, "plain")
+
+
+def test_status_issue_is_written_when_its_block_changes_or_markers_go() -> None:
+    rollup = compute(seeded())
+    issue = make_task("jira:WEB#WEB-42", body="Owned by the PM.")
+    [first] = plan_issue_publish(rollup, [(issue, None)])
+    assert first.body.startswith("Owned by the PM.")
+    assert first.block == render(rollup, "markdown")
+    written = issue.model_copy(update={"body": first.body + "\n\nNotes below."})
+    assert plan_issue_publish(rollup, [(written, first.block)]) == []
+    stripped = issue.model_copy(update={"body": "Owned by the PM."})
+    assert len(plan_issue_publish(rollup, [(stripped, first.block)])) == 1
+    [changed] = plan_issue_publish({**rollup, "percent_done": 99.0}, [(written, first.block)])
+    assert changed.body.endswith("Notes below.")

@@ -21,6 +21,7 @@ from trackersync.config.models import LinkConfig, MilestoneConfig, parse_scope
 from trackersync.connectors.base import Connector, ConnectorConfig
 from trackersync.connectors.registry import available
 from trackersync.errors import ConfigError
+from trackersync.sync.model import Ref
 
 DEFAULT_PATH = "trackersync.yaml"
 
@@ -146,6 +147,10 @@ def _check_references(settings: Settings) -> None:
         for number, member in enumerate(milestone.parsed_members):
             key = f"milestones[{index}].members[{number}]"
             _check_scope(settings, scopes, member.scope, key)
+        for number, target in enumerate(milestone.publish):
+            if target != "members":
+                scope = str(Ref.parse(target).scope_ref)
+                _check_scope(settings, scopes, scope, f"milestones[{index}].publish[{number}]")
 
 
 def _check_scope(settings: Settings, scopes: set[str], scope: str, key: str) -> None:

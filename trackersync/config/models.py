@@ -107,8 +107,23 @@ class MilestoneConfig(_Strict):
     name: str
     members: list[str]
     due: date | None = None
-    publish: list[Literal["members"]] = Field(default_factory=lambda: ["members"])
+    publish: list[str] = Field(default_factory=lambda: ["members"])
     stale_after: Duration = timedelta(days=14)
+
+    @field_validator("publish")
+    @classmethod
+    def _publish(cls, value: list[str]) -> list[str]:
+        for target in value:
+            if target != "members" and not Ref.parse(target).key:
+                raise ValueError(
+                    f"{target!r}: expected `members` or a status issue, e.g. jira:WEB#WEB-42"
+                )
+        return value
+
+    @property
+    def status_issues(self) -> list[str]:
+        """The items the full rollup is also written into (besides the members)."""
+        return [target for target in self.publish if target != "members"]
 
     @field_validator("members")
     @classmethod

@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from trackersync.sync.model import Milestone
+from trackersync.sync.model import Milestone, Task
 
-TextKind = Literal["markdown", "plain"]
+TextKind = Literal["markdown", "plain", "issue"]
 MARKERS: dict[TextKind, tuple[str, str]] = {
     "markdown": ("<!-- trackersync:rollup -->", "<!-- /trackersync:rollup -->"),
     "plain": ("[trackersync]", "[/trackersync]"),
+    # An issue body goes through wiki <-> Markdown conversion: plain sentences survive it.
+    "issue": (
+        "trackersync rollup (kept up to date automatically; edit outside this block)",
+        "end of trackersync rollup",
+    ),
 }
 
 
@@ -62,7 +67,8 @@ def render(rollup: dict[str, Any], kind: TextKind) -> str:
 def splice(existing: str, block: str, kind: TextKind) -> str:
     """`existing` with the text between our markers replaced (appended if absent)."""
     start, end = MARKERS[kind]
-    wrapped = f"{start}\n{block}\n{end}"
+    gap = "\n\n" if kind == "issue" else "\n"
+    wrapped = f"{start}{gap}{block}{gap}{end}"
     head, found, rest = existing.partition(start)
     if found:
         _, closed, tail = rest.partition(end)
@@ -87,4 +93,34 @@ def plan_publish(
         if description != milestone.description:
             reason = f"rollup of {rollup['name']} changed"
             actions.append(Publish(rollup["name"], milestone, description, reason))
+    return actions
+
+
+@dataclass(frozen=True)
+class PublishIssue:
+    """Write the full rollup into a status issue's body (Jira versions only fit a line)."""
+
+    rollup: str
+    item: Task
+    body: str
+    block: str
+    reason: str
+
+
+def plan_issue_publish(
+    rollup: dict[str, Any], issues: list[tuple[Task, str | None]]
+) -> list[PublishIssue]:
+    """One `PublishIssue` per status issue whose block changed since it was last written
+    (the issue's text went through a conversion, so the last block written is compared,
+    not the text read back), or whose markers a person removed."""
+    block = render(rollup, "markdown")
+    start, end = MARKERS["issue"]
+    actions = []
+    for item, last in issues:
+        if last == block and start in item.body and end in item.body:
+            continue
+        body = splice(item.body, block, "issue")
+        actions.append(
+            PublishIssue(rollup["name"], item, body, block, f"rollup of {rollup['name']} changed")
+        )
     return actions

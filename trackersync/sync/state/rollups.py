@@ -6,9 +6,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from trackersync.sync.model import Task
 from trackersync.sync.rollup import DayPoint
 from trackersync.sync.state import tables
-from trackersync.sync.state.store import StateStore
+from trackersync.sync.state.store import StateStore, task_row
 
 
 def history(store: StateStore, milestone: str) -> list[DayPoint]:
@@ -56,3 +57,24 @@ def record(store: StateStore, milestone: str, point: DayPoint, refs: frozenset[s
         if exists is None:
             row = {"milestone": milestone, "day": point.day.isoformat(), "refs": sorted(refs)}
             conn.execute(baselines.insert(), row)
+
+
+def published_block(store: StateStore, target: str) -> str | None:
+    """The rollup block last written into a status issue, None before the first."""
+    if not store.exists():
+        return None
+    table = tables.published
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(table.c.block).where(table.c.target == target)).first()
+    return row.block if row else None
+
+
+def record_published(store: StateStore, target: str, block: str, written: Task) -> None:
+    """Remember the block written into `target`, and the issue as the write returned it."""
+    store.migrate()
+    table = tables.published
+    with store.engine.begin() as conn:
+        conn.execute(table.delete().where(table.c.target == target))
+        conn.execute(table.insert(), {"target": target, "block": block})
+        conn.execute(tables.tasks.delete().where(tables.tasks.c.ref == target))
+        conn.execute(tables.tasks.insert(), task_row(written))

@@ -3,7 +3,7 @@ on SQLite and PostgreSQL; whole objects are kept as JSON next to the few indexed
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -106,4 +106,11 @@ rollup_baselines = Table(
     Column("milestone", String(400), primary_key=True),
     Column("day", String(10), nullable=False),
     Column("refs", JSON, nullable=False),
+)
+
+published = Table(
+    "ts_published",
+    metadata,
+    Column("target", String(512), primary_key=True),
+    Column("block", Text, nullable=False),
 )
