@@ -280,7 +280,7 @@ def _describe(action: Action) -> tuple[str, str, str]:
         what = "edit comment" if action.existing else "comment"
         return what, str(action.item.ref), f"from {action.copy_.origin.marker_id}"
     return (
-        f"record ({action.kind})",
+        f"record ({type(action).__name__.lower()})",
         getattr(action, "source_ref", getattr(action, "mirror_ref", "")),
         "",
     )

@@ -13,8 +13,16 @@ from trackersync.connectors.base import Duration
 from trackersync.sync.model import Ref, StatusCategory
 
 MEMBER_KEYS = ("milestone", "fixVersion", "epic", "label")
-SYNC_FIELDS = ("title", "body", "status", "labels", "assignees", "milestone", "comments")
 SyncField = Literal["title", "body", "status", "labels", "assignees", "milestone", "comments"]
+SYNC_FIELDS: tuple[SyncField, ...] = (
+    "title",
+    "body",
+    "status",
+    "labels",
+    "assignees",
+    "milestone",
+    "comments",
+)
 
 
 def parse_scope(text: str) -> Ref:

@@ -1229,7 +1229,7 @@ class JiraSandbox(SandboxApp):
         found = self._run_query(jql_text, bounded=True)
         start = _decode_token(params.get("nextPageToken"), jql_text)
         fields = _select_fields(_split(_listify(params.get("fields"))), default="id")
-        cap = 5000 if fields <= {"id", "key"} else 100
+        cap = 5000 if fields is not None and fields <= {"id", "key"} else 100
         size = max(0, min(_int_arg(params.get("maxResults"), 50), cap))
         page = found[start : start + size]
         data: dict[str, Any] = {"issues": self._render_page(page, params, api, "id")}

@@ -222,7 +222,7 @@ def _plan_pair(
     pair = _PairPlan()
     tasks: dict[SideName, Task] = {"source": source, "target": target}
     for name in link.item_fields:
-        current = {
+        current: dict[SideName, Any] = {
             "source": value(source, name, link.source),
             "target": value(target, name, link.target),
         }
@@ -251,9 +251,10 @@ def _winner(
     link: LinkSpec,
     pair: _PairPlan,
 ) -> SideName | None:
+    order: tuple[SideName, SideName] = ("source", "target")
     moved = {
         side: base is None or not same(name, current[side], base[index], link.side(side))
-        for index, side in enumerate(("source", "target"))
+        for index, side in enumerate(order)
     }
     if moved["source"] and moved["target"]:
         carried, _ = carry(
@@ -281,12 +282,20 @@ def _by_rule(tasks: dict[SideName, Task], link: LinkSpec) -> SideName:
 
 
 def _emit_pair(source: Task, target: Task, pair: _PairPlan, link: LinkSpec, result: Plan) -> None:
-    refs = {"source_ref": str(source.ref), "target_ref": str(target.ref)}
+    source_ref, target_ref = str(source.ref), str(target.ref)
     if pair.agreed:
+        reason = "both sides agree"
         result.actions.append(
-            Rebase(link=link.name, reason="both sides agree", bases=pair.agreed, **refs)
+            Rebase(
+                link=link.name,
+                reason=reason,
+                bases=pair.agreed,
+                source_ref=source_ref,
+                target_ref=target_ref,
+            )
         )
-    for side, item in (("target", target), ("source", source)):
+    sides: tuple[tuple[SideName, Task], ...] = (("target", target), ("source", source))
+    for side, item in sides:
         writes = pair.writes[side]
         if not writes:
             continue
@@ -304,7 +313,8 @@ def _emit_pair(source: Task, target: Task, pair: _PairPlan, link: LinkSpec, resu
                 changes=_task_fields(writes),
                 kept=pair.kept[side],
                 conflicts=conflicts,
-                **refs,
+                source_ref=source_ref,
+                target_ref=target_ref,
             )
         )
 

@@ -437,8 +437,8 @@ class GitHubConnector(Connector):
             if name in wanted and (item is None or _folded(values) != _folded(getattr(item, name))):
                 edits[name] = values
         if "milestone" in wanted and _differs(fields.milestone, item, "milestone"):
-            name = fields.milestone
-            edits["milestone"] = None if name is None else self._milestone_number(repo, ref, name)
+            title = fields.milestone
+            edits["milestone"] = None if title is None else self._milestone_number(repo, ref, title)
         return edits
 
     def _milestone_number(self, repo: str, ref: str, name: str) -> int:

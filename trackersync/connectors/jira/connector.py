@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -128,7 +129,8 @@ class JiraConnector(Connector):
     """Jira Cloud (enhanced search) or Server/Data Center (offset search) via `jira`."""
 
     type: ClassVar[str] = "jira"
-    Config: ClassVar[type[ConnectorConfig]] = JiraConfig
+    # builtins.type: inside this class body `type` is the connector's name attribute.
+    Config: ClassVar[builtins.type[ConnectorConfig]] = JiraConfig
     display_name: ClassVar[str] = "Jira"
     labels_allow_spaces: ClassVar[bool] = False
     distinct_open_statuses: ClassVar[bool] = True

@@ -50,7 +50,7 @@ _GUARD = r"[ \t\r\n]*(?:[-*+?^~{}\[\]!|#\\]|h[1-6]\. |bq\. |(?i:https?|ftp)://)"
 # ---------------------------------------------------------------- Markdown → wiki
 
 
-class _Renderer(JiraRenderer):  # type: ignore[misc] - mistletoe ships no type hints
+class _Renderer(JiraRenderer):  # type: ignore[misc]  # mistletoe ships no type hints
     """JiraRenderer with code blocks that round-trip and raw HTML shown as text."""
 
     def render_block_code(self, token: Any) -> str:
@@ -63,13 +63,13 @@ class _Renderer(JiraRenderer):  # type: ignore[misc] - mistletoe ships no type h
         attr = f":{token.language}" if token.language else ""
         return f"{{{macro}{attr}}}\n{content}{{{macro}}}" + self._block_eol(token)
 
-    def render_html_block(self, token: Any) -> str:
+    def render_html_block(self, token: Any) -> str:  # type: ignore[override]  # static upstream
         """Raw HTML is not markup in Jira: show it as escaped text."""
         return self.render_raw_text(span_token.RawText(token.content.rstrip("\n"))) + (
             self._block_eol(token)
         )
 
-    def render_html_span(self, token: Any) -> str:
+    def render_html_span(self, token: Any) -> str:  # type: ignore[override]  # static upstream
         """Inline HTML as escaped text."""
         return str(self.render_raw_text(span_token.RawText(token.content)))
 

@@ -1,0 +1,173 @@
+"""Syncing the configured links: the engine's view of each link, locks, plan and apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from trackersync.config.loading import Settings
+from trackersync.config.models import LinkConfig
+from trackersync.connectors.base import Connector
+from trackersync.cycle.pull import PullReport
+from trackersync.errors import TrackersyncError
+from trackersync.sync.actions import SideName, Update
+from trackersync.sync.apply import ApplyReport, ItemWriter, apply
+from trackersync.sync.link import LinkSpec, Side
+from trackersync.sync.model import Ref
+from trackersync.sync.plan import Plan, plan
+from trackersync.sync.state import StateStore
+from trackersync.sync.state.links import LinkStore
+from trackersync.sync.state.locks import link_lock
+
+
+@dataclass
+class LinkOutcome:
+    """What syncing one link did (or, in a dry run, would do)."""
+
+    name: str
+    plan: Plan
+    report: ApplyReport | None = None
+    skipped: str | None = None
+    error: TrackersyncError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean; 1 some items failed; 3 a system stopped the link."""
+        if self.error is not None:
+            return self.error.exit_code
+        if self.report is None:
+            return 0
+        if self.report.stopped is not None:
+            return self.report.stopped.exit_code
+        return 1 if self.report.failed else 0
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able record for the runs table and the status report."""
+        failed = self.report.failed if self.report else []
+        return {
+            "planned": len(self.plan.actions),
+            "writes": self.report.writes if self.report else 0,
+            "conflicts": [
+                a.reason for a in self.plan.actions if isinstance(a, Update) and a.conflicts
+            ],
+            "warnings": self.plan.warnings,
+            "errors": [f"{action.reason}: {reason}" for action, reason in failed]
+            + ([str(self.error)] if self.error else []),
+            "skipped": self.skipped,
+        }
+
+
+def link_spec(settings: Settings, link: LinkConfig, connectors: dict[str, Connector]) -> LinkSpec:
+    """The engine's view of a configured link."""
+    sides = {}
+    for side_name in ("source", "target"):
+        scope = Ref.parse(getattr(link, side_name))
+        cls = type(connectors[scope.connector])
+        overrides = getattr(link.status, side_name) if link.status else {}
+        sides[side_name] = Side(
+            scope=scope,
+            system=cls.display_name,
+            labels_allow_spaces=cls.labels_allow_spaces,
+            distinct_open_statuses=cls.distinct_open_statuses,
+            at_mentions=cls.at_mentions,
+            renders_html=cls.renders_html,
+            text_limit=cls.text_limit,
+            status_overrides=overrides,
+        )
+    source_type = settings.connectors[sides["source"].scope.connector].type
+    # The config's `users` map is keyed by Jira user: orient it source -> target.
+    users = link.users if source_type == "jira" else {v: k for k, v in link.users.items()}
+    return LinkSpec(
+        name=link.name,
+        source=sides["source"],
+        target=sides["target"],
+        two_way=link.direction == "two-way",
+        fields=tuple(link.fields),
+        conflict=link.conflict,
+        users=users,
+        milestones=_milestone_names(settings, link),
+    )
+
+
+def _milestone_names(settings: Settings, link: LinkConfig) -> dict[str, str]:
+    """Source milestone name -> target name, from milestones listing both scopes."""
+    names = {}
+    for milestone in settings.milestones:
+        selected = {m.scope: next(iter(m.selector.values())) for m in milestone.parsed_members}
+        if link.source in selected and link.target in selected:
+            names[selected[link.source]] = selected[link.target]
+    return names
+
+
+def sync_links(
+    settings: Settings,
+    connectors: dict[str, Connector],
+    store: StateStore,
+    links: list[LinkConfig],
+    *,
+    pulled: PullReport,
+    dry_run: bool,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[LinkOutcome]:
+    """Plan every link from the pulled items; apply unless `dry_run`."""
+    outcomes = []
+    for link in links:
+        with link_lock(store, link.name) as held:
+            if not held:
+                skipped = "another process is syncing this link"
+                outcomes.append(LinkOutcome(link.name, Plan(), skipped=skipped))
+                continue
+            outcomes.append(
+                _sync_link(
+                    settings, connectors, store, link, pulled=pulled, dry_run=dry_run, now=now
+                )
+            )
+    return outcomes
+
+
+def _sync_link(
+    settings: Settings,
+    connectors: dict[str, Connector],
+    store: StateStore,
+    link: LinkConfig,
+    *,
+    pulled: PullReport,
+    dry_run: bool,
+    now: Callable[[], datetime],
+) -> LinkOutcome:
+    spec = link_spec(settings, link, connectors)
+    try:
+        spec = _with_filters(spec, link, connectors)
+    except TrackersyncError as exc:
+        return LinkOutcome(link.name, Plan(), error=exc)
+    links = LinkStore(store, link.name)
+    failed = {o.scope for o in pulled.outcomes if not o.ok}
+    if failed & {link.source, link.target}:
+        # Planning over a scope that failed to pull would act on stale items.
+        return LinkOutcome(link.name, Plan(), skipped="a scope of this link failed to pull")
+    source, target = pulled.tasks(store, link.source), pulled.tasks(store, link.target)
+    decided = plan(links.load(), source, target, spec)
+    if dry_run:
+        return LinkOutcome(link.name, decided)
+    writers: dict[SideName, ItemWriter] = {
+        "source": connectors[spec.source.scope.connector],
+        "target": connectors[spec.target.scope.connector],
+    }
+    report = apply(decided.actions, writers, spec, links, now)
+    return LinkOutcome(link.name, decided, report)
+
+
+def _with_filters(spec: LinkSpec, link: LinkConfig, connectors: dict[str, Connector]) -> LinkSpec:
+    if link.filter is None:
+        return spec
+    sides = {}
+    for side_name in ("source", "target"):
+        side: Side = getattr(spec, side_name)
+        query = getattr(link.filter, side_name)
+        if query is not None:
+            keys = connectors[side.scope.connector].filter_keys(side.scope.scope, query)
+            side = replace(side, takes_part=frozenset(keys))
+        sides[side_name] = side
+    return replace(spec, source=sides["source"], target=sides["target"])

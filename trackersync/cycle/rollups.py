@@ -1,0 +1,164 @@
+"""Rolling up the configured milestones and publishing them into every tool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from trackersync.config.loading import Settings
+from trackersync.config.models import MilestoneConfig
+from trackersync.connectors.base import Connector
+from trackersync.cycle.pull import PullReport
+from trackersync.errors import AuthRefused, RateLimited, TrackersyncError, Unreachable
+from trackersync.sync.model import Milestone, Ref, Task, TaskFields
+from trackersync.sync.publish import (
+    Publish,
+    PublishIssue,
+    TextKind,
+    plan_issue_publish,
+    plan_publish,
+)
+from trackersync.sync.rollup import MILESTONE_KEYS, DayPoint, Member, RollupInput, compute
+from trackersync.sync.state import StateStore
+from trackersync.sync.state import rollups as rollup_store
+from trackersync.sync.state.links import all_twins
+
+
+@dataclass
+class RollupOutcome:
+    """One milestone's rollup and what publishing it did (or would do)."""
+
+    name: str
+    rollup: dict[str, Any]
+    publishes: list[Publish | PublishIssue]
+    published: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def compute_rollups(
+    settings: Settings, store: StateStore, today: date, tasks: list[Task] | None = None
+) -> list[tuple[MilestoneConfig, dict[str, Any]]]:
+    """Every configured milestone's rollup from the state store (no network, no writes);
+    `tasks` replaces the store's items (a dry run's unsaved pull)."""
+    twins = all_twins(store)
+    tasks = store.tasks() if tasks is None else tasks
+    milestones = store.milestones()
+    result = []
+    for config in settings.milestones:
+        members = [Member(m.scope, m.selector) for m in config.parsed_members]
+        data = RollupInput(
+            name=config.name,
+            members=members,
+            tasks=tasks,
+            twins=twins,
+            today=today,
+            due=config.due,
+            milestones=[
+                m for m in milestones if any(str(m.scope) == member.scope for member in members)
+            ],
+            history=rollup_store.history(store, config.name),
+            baseline=rollup_store.baseline(store, config.name),
+            stale_after=config.stale_after,
+        )
+        result.append((config, compute(data)))
+    return result
+
+
+def rollup_all(
+    settings: Settings,
+    connectors: dict[str, Connector],
+    store: StateStore,
+    *,
+    pulled: PullReport,
+    dry_run: bool,
+    today: date,
+) -> list[RollupOutcome]:
+    """Compute every rollup; unless `dry_run`, record its day and publish what changed."""
+    outcomes = []
+    stored = pulled.milestones(store)
+    tasks = [task for scope in settings.scopes() for task in pulled.tasks(store, scope)]
+    for config, rollup in compute_rollups(settings, store, today, tasks):
+        targets = (
+            _publish_targets(config, connectors, stored) if "members" in config.publish else []
+        )
+        actions: list[Publish | PublishIssue] = [*plan_publish(rollup, targets)]
+        issues = _status_issues(config, tasks, store)
+        actions += plan_issue_publish(rollup, issues)
+        outcome = RollupOutcome(config.name, rollup, actions)
+        missing = set(config.status_issues) - {str(item.ref) for item, _ in issues}
+        outcome.errors += [
+            f"status issue {ref} was not found in the last pull" for ref in sorted(missing)
+        ]
+        if not dry_run:
+            _record_day(store, config, rollup, today)
+            _publish(outcome, connectors, store)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _publish_targets(
+    config: MilestoneConfig, connectors: dict[str, Connector], stored: list[Milestone]
+) -> list[tuple[Milestone, TextKind, int]]:
+    targets = []
+    for member in config.parsed_members:
+        names = [v for k, v in member.selector.items() if k in MILESTONE_KEYS]
+        connector = connectors.get(Ref.parse(member.scope).connector)
+        for milestone in stored:
+            if (
+                connector is not None
+                and str(milestone.scope) == member.scope
+                and milestone.name in names
+            ):
+                kind: TextKind = (
+                    "markdown" if type(connector).milestone_text == "markdown" else "plain"
+                )
+                targets.append((milestone, kind, type(connector).milestone_text_limit))
+    return targets
+
+
+def _status_issues(
+    config: MilestoneConfig, tasks: list[Task], store: StateStore
+) -> list[tuple[Task, str | None]]:
+    """Each configured status issue as pulled, with the block last written into it."""
+    by_ref = {str(task.ref): task for task in tasks}
+    return [
+        (by_ref[ref], rollup_store.published_block(store, ref))
+        for ref in config.status_issues
+        if ref in by_ref
+    ]
+
+
+def _record_day(
+    store: StateStore, config: MilestoneConfig, rollup: dict[str, Any], today: date
+) -> None:
+    counts = rollup["counts"]
+    point = DayPoint(today, counts["tasks"] - counts["canceled"], counts["done"])
+    rollup_store.record(store, config.name, point, frozenset(rollup["items"]))
+
+
+def _publish(outcome: RollupOutcome, connectors: dict[str, Connector], store: StateStore) -> None:
+    for action in outcome.publishes:
+        try:
+            _publish_one(action, connectors, store)
+        except (AuthRefused, Unreachable, RateLimited) as exc:
+            outcome.errors.append(str(exc))
+            return
+        except TrackersyncError as exc:
+            outcome.errors.append(str(exc))
+            continue
+        outcome.published += 1
+
+
+def _publish_one(
+    action: Publish | PublishIssue, connectors: dict[str, Connector], store: StateStore
+) -> None:
+    if isinstance(action, PublishIssue):
+        connector = connectors[action.item.ref.connector]
+        written = connector.update_item(action.item, TaskFields(body=action.body))
+        rollup_store.record_published(store, str(action.item.ref), action.block, written)
+        return
+    milestone = connectors[action.milestone.scope.connector].update_milestone(
+        action.milestone, action.description
+    )
+    store.save_milestone(milestone)
