@@ -141,3 +141,28 @@ def test_a_status_issue_outside_the_config_is_refused(tmp_path: Path) -> None:
         assert "milestones[0].publish[1]: connector 'jira' has no scope 'OPS'" in stderr
     finally:
         world.close()
+
+
+def test_exhausted_budget_stops_cleanly_and_the_next_run_resumes(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    world = World(tmp_path)
+    try:
+        for n in range(250):
+            world.github.create_issue(REPO, f"GitHub {n}")
+        world.jira.create_issue(PROJECT, "Jira 0")
+        world.github.rate_limit = 2
+        code, _, stderr = finish(world.cli("run", "--once"))
+        assert code == 1, stderr
+        assert "rate limit exhausted" in stderr
+        assert "Traceback" not in stderr
+        assert world.store.cursor("gh:acme/web") == {}  # nothing half-pulled
+        assert world.jira_issues()[0]["fields"]["summary"] == "Jira 0"
+        assert len(world.github_issues()) == 250  # the link waited for a whole pull
+        world.github.clock.advance(timedelta(hours=1))
+        world.github.rate_limit = 5000
+        code, _, stderr = finish(world.cli("run", "--once"))
+        assert code == 0, stderr
+        assert len(world.github_issues()) == len(world.jira_issues()) == 251
+    finally:
+        world.close()
