@@ -167,9 +167,9 @@ def pull(ctx: typer.Context) -> None:
     settings = options.settings()
     connectors = build_connectors(settings)
     store = StateStore(settings.state)
-    report = _pull(options, connectors, store)
-    _print_pull(report)
-    raise typer.Exit(report.exit_code)
+    raise typer.Exit(
+        _cycle(options, settings, connectors, store, command="pull", links=[], rollups=False)
+    )
 
 
 @app.command()
@@ -232,18 +232,12 @@ def _cycle(
         with _progress(options) as step:
             pulled = pull_all(connectors, store, on_scope=step, save=not dry_run)
             synced = sync_links(settings, connectors, store, links, pulled=pulled, dry_run=dry_run)
-            rolled = (
-                rollup_all(
-                    settings,
-                    connectors,
-                    store,
-                    pulled=pulled,
-                    dry_run=dry_run,
-                    today=started.date(),
+            rolled = []
+            if rollups:
+                today = started.date()
+                rolled = rollup_all(
+                    settings, connectors, store, pulled=pulled, dry_run=dry_run, today=today
                 )
-                if rollups
-                else []
-            )
     finally:
         for connector in connectors.values():
             connector.close()
@@ -253,17 +247,16 @@ def _cycle(
         _print_plan(synced, options) if dry_run else _print_sync(synced)
     if rollups:
         _print_rollups(rolled, dry_run=dry_run)
-    codes = [pulled.exit_code, *(o.exit_code for o in synced), *(1 for o in rolled if o.errors)]
+    code = max([pulled.exit_code, *(o.exit_code for o in synced), *(1 for o in rolled if o.errors)])
     if not dry_run and store.exists():
         summary = {
             "pull": pulled.summary(),
             "links": {o.name: o.summary() for o in synced},
             "rollups": {o.name: {"published": o.published, "errors": o.errors} for o in rolled},
         }
-        store.record_run(
-            command, started, datetime.now(UTC), "ok" if max(codes) == 0 else "failed", summary
-        )
-    return max(codes)
+        outcome = "ok" if code == 0 else "failed"
+        store.record_run(command, started, datetime.now(UTC), outcome, summary)
+    return code
 
 
 def _describe(action: Action) -> tuple[str, str, str]:
@@ -498,15 +491,6 @@ def demo(
         page.write_text(html_report.render(document), encoding="utf-8")
         out.print(f"wrote {page.resolve()}: the status page a TPM opens or mails")
         raise typer.Exit(code)
-
-
-def _pull(options: Options, connectors: dict[str, Any], store: StateStore) -> PullReport:
-    try:
-        with _progress(options) as step:
-            return pull_all(connectors, store, on_scope=step)
-    finally:
-        for connector in connectors.values():
-            connector.close()
 
 
 @contextmanager

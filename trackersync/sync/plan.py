@@ -24,7 +24,7 @@ from trackersync.sync.actions import (
     Update,
 )
 from trackersync.sync.link import LinkSpec, carry, other, same, value
-from trackersync.sync.model import Origin, StatusCategory, Task, TaskFields, iso
+from trackersync.sync.model import Comment, Origin, StatusCategory, Task, TaskFields, iso
 
 
 @dataclass(frozen=True)
@@ -326,39 +326,44 @@ def _plan_comments(
     if link.two_way:
         directions.append(("target", target, source))
     for frm, origin_task, mirror_task in directions:
-        mirrors = {c.mirror_of: c for c in mirror_task.comments if c.mirror_of}
-        by_id = {c.id: c for c in mirror_task.comments}
         for comment_id in _own_comment_ids(origin_task):
             copy = _copy(origin_task, comment_id, link, frm)
-            marker = copy.origin.marker_id
-            known = state.comments.get(marker)
-            found = mirrors.get(marker)
-            if known is None and found is not None:
-                result.actions.append(
-                    AdoptComment(
-                        link=link.name,
-                        reason=f"comment {found.id} on {mirror_task.ref} is a mirror of {marker}",
-                        origin_id=marker,
-                        mirror_ref=str(mirror_task.ref),
-                        mirror_comment_id=found.id,
-                        origin_updated=copy.origin_updated,
-                    )
-                )
-            elif known is None:
-                reason = f"comment {marker} is not on {mirror_task.ref} yet"
-                result.actions.append(
-                    MirrorComment(
-                        link=link.name, reason=reason, side=other(frm), item=mirror_task, copy_=copy
-                    )
-                )
-            elif known.origin_updated != copy.origin_updated and known.mirror_comment_id in by_id:
-                result.actions.append(
-                    MirrorComment(
-                        link=link.name,
-                        reason=f"comment {marker} was edited",
-                        side=other(frm),
-                        item=mirror_task,
-                        copy_=copy,
-                        existing=by_id[known.mirror_comment_id],
-                    )
-                )
+            action = _comment_action(state, copy, mirror_task, link, other(frm))
+            if action is not None:
+                result.actions.append(action)
+
+
+def _comment_action(
+    state: LinkState, copy: CommentCopy, mirror_task: Task, link: LinkSpec, to: SideName
+) -> Action | None:
+    """Post, rewrite or adopt the mirror of one comment; None when it is in step."""
+    marker = copy.origin.marker_id
+    known = state.comments.get(marker)
+    by_id = {c.id: c for c in mirror_task.comments}
+    found = next((c for c in mirror_task.comments if c.mirror_of == marker), None)
+
+    def mirror(reason: str, existing: Comment | None = None) -> MirrorComment:
+        return MirrorComment(
+            link=link.name, reason=reason, side=to, item=mirror_task, copy_=copy, existing=existing
+        )
+
+    if known is None and found is None:
+        return mirror(f"comment {marker} is not on {mirror_task.ref} yet")
+    if known is None and found is not None:
+        if not same("body", found.body, copy.body, link.side(to)):
+            return mirror(f"comment {marker} changed before its mirror was recorded", found)
+        return AdoptComment(
+            link=link.name,
+            reason=f"comment {found.id} on {mirror_task.ref} is a mirror of {marker}",
+            origin_id=marker,
+            mirror_ref=str(mirror_task.ref),
+            mirror_comment_id=found.id,
+            origin_updated=copy.origin_updated,
+        )
+    if (
+        known is not None
+        and known.origin_updated != copy.origin_updated
+        and known.mirror_comment_id in by_id
+    ):
+        return mirror(f"comment {marker} was edited", by_id[known.mirror_comment_id])
+    return None
