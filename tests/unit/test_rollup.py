@@ -175,3 +175,14 @@ def test_status_issue_is_written_when_its_block_changes_or_markers_go() -> None:
     assert len(plan_issue_publish(rollup, [(stripped, first.block)])) == 1
     [changed] = plan_issue_publish({**rollup, "percent_done": 99.0}, [(written, first.block)])
     assert changed.body.endswith("Notes below.")
+
+
+def test_an_empty_milestone_is_flagged_not_called_complete() -> None:
+    data = RollupInput(
+        name="Empty", members=[GH], tasks=[gh(1, milestone="v9")], twins={}, today=TODAY
+    )
+    rollup = compute(data)
+    assert rollup["counts"]["tasks"] == 0
+    assert rollup["forecast"]["date"] is None
+    assert rollup["health"]["verdict"] == "at risk"
+    assert "check the members' selectors" in rollup["health"]["reasons"][0]

@@ -18,6 +18,7 @@ OPEN = (StatusCategory.TODO, StatusCategory.IN_PROGRESS)
 THROUGHPUT_WINDOW = 14
 MIN_HISTORY_DAYS = 3
 AT_RISK_SLACK = timedelta(days=7)
+EMPTY = "no items selected"
 
 # The selector keys a member may use, per what they compare.
 MILESTONE_KEYS = ("milestone", "fixVersion")
@@ -158,6 +159,8 @@ def forecast_finish(history: list[DayPoint], today: date) -> dict[str, Any]:
     basis = f"items done per day over the last {THROUGHPUT_WINDOW} days of history"
     latest = history[-1]
     remaining = latest.total - latest.done
+    if latest.total == 0:
+        return {"date": None, "per_day": None, "basis": basis, "note": EMPTY}
     if remaining <= 0:
         return {"date": today.isoformat(), "per_day": None, "basis": basis, "note": "complete"}
     window = [p for p in history if (today - p.day).days <= THROUGHPUT_WINDOW]
@@ -185,6 +188,8 @@ def health(
     today: date,
 ) -> dict[str, Any]:
     """On track / at risk / off track against `due`, with the reasons."""
+    if forecast.get("note") == EMPTY:
+        return {"verdict": "at risk", "reasons": [EMPTY + ": check the members' selectors"]}
     if remaining <= 0:
         return {"verdict": "on track", "reasons": ["every item is done"]}
     reasons: list[str] = []
