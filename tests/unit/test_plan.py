@@ -195,3 +195,21 @@ def test_pending_create_is_resumed_not_repeated() -> None:
     result = plan(LinkState(intents=frozenset({J1})), [make_task(J1)], [], make_link(two_way=False))
     [create] = result.actions
     assert create.resume is True
+
+
+def test_status_overrides_map_a_status_name_to_another_category() -> None:
+    from trackersync.sync.model import Status, StatusCategory
+
+    jira = replace(JIRA, status_overrides={"In Review": StatusCategory.DONE})
+    review = Status(name="In Review", category=StatusCategory.IN_PROGRESS)
+    s, t = pair({"status": review}, {})
+    result = plan(in_step(BASE, BASE), [s], [t], make_link(source=jira))
+    assert updates(result.actions) == {"target": {"status": "done"}}
+
+
+def test_labels_keep_the_spelling_the_other_side_already_has() -> None:
+    s, t = pair({"labels": ("needs-review", "urgent")}, {"labels": ("needs review",)})
+    base = {**BASE, "labels": None}
+    state = in_step({**base, "labels": ["needs-review"]}, {**base, "labels": ["needs review"]})
+    result = plan(state, [s], [t], make_link())
+    assert updates(result.actions) == {"target": {"labels": ("needs review", "urgent")}}

@@ -85,14 +85,25 @@ def value(task: Task, name: str, side: Side) -> Any:
 
 
 def carry(
-    name: str, data: Any, link: LinkSpec, frm: SideName, to: Side, url: str
+    name: str,
+    data: Any,
+    link: LinkSpec,
+    frm: SideName,
+    to: Side,
+    url: str,
+    existing: Any = None,
 ) -> tuple[Any, list[str]]:
-    """`data` of side `frm` in the representation of side `to`, plus warnings."""
+    """`data` of side `frm` in the representation of side `to`, plus warnings.
+
+    `existing` is side `to`'s current value: a label it already has under another
+    spelling (`needs review` for Jira's `needs-review`) keeps that spelling.
+    """
     if name == "body":
         safe = neutralize(data or "", at_mentions=to.at_mentions, html=to.renders_html)
         return cut(safe, to.text_limit, url), []
     if name == "labels":
-        return sorted({_label(label, to) for label in data}), []
+        spelled = {_label_key(label): label for label in existing or ()}
+        return sorted({spelled.get(_label_key(label), _label(label, to)) for label in data}), []
     if name == "assignees":
         return _users(data, link, frm)
     if name == "milestone" and data is not None:
@@ -103,6 +114,11 @@ def carry(
 
 def _label(label: str, to: Side) -> str:
     return label if to.labels_allow_spaces else "-".join(label.split())
+
+
+def _label_key(label: str) -> str:
+    """Labels that differ only by case, spaces or dashes are one label across systems."""
+    return "-".join(label.lower().replace("-", " ").split())
 
 
 def _users(data: list[str], link: LinkSpec, frm: SideName) -> tuple[list[str], list[str]]:

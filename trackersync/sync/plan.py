@@ -232,7 +232,7 @@ def _plan_pair(
             continue
         loser = other(winner)
         carried, warnings = carry(
-            name, current[winner], link, winner, link.side(loser), tasks[winner].url
+            name, current[winner], link, winner, link.side(loser), tasks[winner].url, current[loser]
         )
         result.warnings.extend(warnings)
         if same(name, carried, current[loser], link.side(loser)):
