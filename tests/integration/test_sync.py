@@ -153,3 +153,19 @@ def test_secondary_rate_limit_pauses_creates_and_loses_nothing(tmp_path: Path) -
         assert len(world.github_issues()) == 3
     finally:
         world.close()
+
+
+def test_a_removed_marker_is_written_back(world: World) -> None:
+    world.jira.create_issue(PROJECT, "From Jira", "origin body")
+    world.sync()
+    [(key, number)] = world.pairs().items()
+    # A person rewrites the whole body on GitHub, footer and hidden marker included.
+    world.github.edit_issue(REPO, int(number), body="rewritten on GitHub")
+    run = world.sync()
+    assert run.failures == []
+    body = world.github.issue(REPO, int(number))["body"]
+    assert body.startswith("rewritten on GitHub")
+    assert f"trackersync:twin_of=jira:{PROJECT}#{key}" in body
+    assert world.jira.issue(key)["fields"]["description"] == "rewritten on GitHub"
+    assert world.marked_pairs() == world.pairs()
+    assert world.sync().writes == 0

@@ -213,3 +213,15 @@ def test_labels_keep_the_spelling_the_other_side_already_has() -> None:
     state = in_step({**base, "labels": ["needs-review"]}, {**base, "labels": ["needs review"]})
     result = plan(state, [s], [t], make_link())
     assert updates(result.actions) == {"target": {"labels": ("needs review", "urgent")}}
+
+
+def test_a_mirror_that_lost_its_marker_gets_it_back() -> None:
+    s, t = pair({}, {})
+    state = LinkState(twins={J1: G1}, bases=in_step(BASE, BASE).bases, mirror_sides={J1: "target"})
+    [update] = plan(state, [s], [t], make_link()).actions
+    assert isinstance(update, Update)
+    assert (update.side, update.changes.model_fields_set) == ("target", set())
+    assert update.marker is not None
+    assert update.marker.ref == J1
+    marked = t.model_copy(update={"raw": {"twin_of": J1}})
+    assert plan(state, [s], [marked], make_link()).actions == []

@@ -154,8 +154,12 @@ class Connector(ABC):
         """Create an item in `scope` with a marker and a visible link back to `origin`."""
         raise NotImplementedError(f"{self.type} connector cannot create items")
 
-    def update_item(self, item: Task, changes: TaskFields) -> Task:
-        """Write every set field of `changes` in one edit (plus a transition if needed)."""
+    def update_item(self, item: Task, changes: TaskFields, marker: Origin | None = None) -> Task:
+        """Write every set field of `changes` in one edit (plus a transition if needed).
+
+        `marker` is given when `item` is a mirror whose marker went missing (a person
+        removed it): write it back, in the same edit where the system allows.
+        """
         raise NotImplementedError(f"{self.type} connector cannot edit items")
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:

@@ -32,6 +32,7 @@ class Adopt(Action):
     source_ref: str
     target_ref: str
     bases: dict[str, tuple[Any, Any]]
+    mirror_side: SideName
 
     writes: ClassVar[bool] = False
 
@@ -61,6 +62,7 @@ class Update(Action):
     changes: TaskFields
     kept: dict[str, Any]
     conflicts: tuple[str, ...] = ()
+    marker: Origin | None = None
 
 
 class Rebase(Action):

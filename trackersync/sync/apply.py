@@ -38,7 +38,9 @@ class ItemWriter(Protocol):
 
     def create_item(self, scope: str, fields: TaskFields, origin: Origin) -> Task: ...  # noqa: D102
 
-    def update_item(self, item: Task, changes: TaskFields) -> Task: ...  # noqa: D102
+    def update_item(  # noqa: D102
+        self, item: Task, changes: TaskFields, marker: Origin | None = None
+    ) -> Task: ...
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment: ...  # noqa: D102
 
@@ -101,7 +103,9 @@ def apply(
 
 def _apply_one(action: Action, context: _Context) -> None:
     if isinstance(action, Adopt):
-        context.store.record_twin(action.source_ref, action.target_ref, action.bases, None)
+        context.store.record_twin(
+            action.source_ref, action.target_ref, action.bases, None, action.mirror_side
+        )
     elif isinstance(action, Rebase):
         context.store.record_bases(action.source_ref, action.bases, None)
     elif isinstance(action, Create):
@@ -131,7 +135,7 @@ def _create(action: Create, context: _Context) -> None:
         for name, kept in action.origin_values.items()
     }
     source_ref, target_ref = _oriented(action.side, str(created.ref), action.origin.ref)
-    context.store.record_twin(source_ref, target_ref, bases, created)
+    context.store.record_twin(source_ref, target_ref, bases, created, action.side)
     mirrored = {c.mirror_of for c in created.comments}
     for copy in action.comments:
         if copy.origin.marker_id in mirrored:
@@ -143,7 +147,7 @@ def _create(action: Create, context: _Context) -> None:
 
 
 def _update(action: Update, context: _Context) -> None:
-    written = context.writers[action.side].update_item(action.item, action.changes)
+    written = context.writers[action.side].update_item(action.item, action.changes, action.marker)
     side = context.link.side(action.side)
     bases = {
         name: _oriented(action.side, value(written, name, side), kept)

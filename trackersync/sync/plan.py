@@ -44,6 +44,8 @@ class LinkState:
     bases: Mapping[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict)
     comments: Mapping[str, CommentTwin] = field(default_factory=dict)
     intents: frozenset[str] = frozenset()
+    # source ref -> the side trackersync created (where the marker must stay).
+    mirror_sides: Mapping[str, SideName] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,7 +76,8 @@ def plan(state: LinkState, sources: list[Task], targets: list[Task], link: LinkS
         source, target = items.get(source_ref), items.get(target_ref)
         if source is None or target is None:
             continue  # not pulled, deleted or moved: never read as "delete the twin"
-        _plan_pair(source, target, bases, link, result)
+        marker = _lost_marker(source, target, state.mirror_sides.get(source_ref), link)
+        _plan_pair(source, target, bases, link, result, marker)
         if "comments" in link.fields:
             _plan_comments(state, source, target, link, result)
     return result
@@ -98,6 +101,7 @@ def _adoptions(pairs: dict[str, str], items: dict[str, Task], link: LinkSpec) ->
                 source_ref=source_ref,
                 target_ref=target_ref,
                 bases=bases,
+                mirror_side="target" if link.target.owns(ref) else "source",
             )
         )
         paired |= {source_ref, target_ref}
@@ -218,6 +222,7 @@ def _plan_pair(
     bases: Mapping[tuple[str, str], tuple[Any, Any]],
     link: LinkSpec,
     result: Plan,
+    lost: tuple[SideName, Origin] | None = None,
 ) -> None:
     pair = _PairPlan()
     tasks: dict[SideName, Task] = {"source": source, "target": target}
@@ -240,7 +245,7 @@ def _plan_pair(
         else:
             pair.writes[loser][name] = carried
             pair.kept[loser][name] = current[winner]
-    _emit_pair(source, target, pair, link, result)
+    _emit_pair(source, target, pair, link, result, lost)
 
 
 def _winner(
@@ -281,7 +286,27 @@ def _by_rule(tasks: dict[SideName, Task], link: LinkSpec) -> SideName:
     return "target" if tasks["target"].updated_at > tasks["source"].updated_at else "source"
 
 
-def _emit_pair(source: Task, target: Task, pair: _PairPlan, link: LinkSpec, result: Plan) -> None:
+def _lost_marker(
+    source: Task, target: Task, mirror_side: SideName | None, link: LinkSpec
+) -> tuple[SideName, Origin] | None:
+    """The mirror side and its origin, when a person removed the mirror's marker."""
+    if mirror_side is None:
+        return None
+    mirror, origin = (target, source) if mirror_side == "target" else (source, target)
+    if mirror.raw.get("twin_of") == str(origin.ref):
+        return None
+    system = link.side(other(mirror_side)).system
+    return mirror_side, Origin(ref=str(origin.ref), url=origin.url, system=system)
+
+
+def _emit_pair(
+    source: Task,
+    target: Task,
+    pair: _PairPlan,
+    link: LinkSpec,
+    result: Plan,
+    lost: tuple[SideName, Origin] | None = None,
+) -> None:
     source_ref, target_ref = str(source.ref), str(target.ref)
     if pair.agreed:
         reason = "both sides agree"
@@ -297,13 +322,16 @@ def _emit_pair(source: Task, target: Task, pair: _PairPlan, link: LinkSpec, resu
     sides: tuple[tuple[SideName, Task], ...] = (("target", target), ("source", source))
     for side, item in sides:
         writes = pair.writes[side]
-        if not writes:
+        marker = lost[1] if lost is not None and lost[0] == side else None
+        if not writes and marker is None:
             continue
         conflicts = tuple(name for name in pair.conflicts if name in writes)
         origin = source if side == "target" else target
-        reason = f"{', '.join(sorted(writes))} changed on {origin.ref}"
+        reason = f"{', '.join(sorted(writes))} changed on {origin.ref}" if writes else ""
         if conflicts:
             reason += f" (conflict on {', '.join(conflicts)}: {link.conflict} wins)"
+        if marker is not None:
+            reason += ("; " if reason else "") + f"its marker naming {marker.ref} was removed"
         result.actions.append(
             Update(
                 link=link.name,
@@ -315,6 +343,7 @@ def _emit_pair(source: Task, target: Task, pair: _PairPlan, link: LinkSpec, resu
                 conflicts=conflicts,
                 source_ref=source_ref,
                 target_ref=target_ref,
+                marker=marker,
             )
         )
 

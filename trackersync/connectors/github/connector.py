@@ -360,10 +360,17 @@ class GitHubConnector(Connector):
         _warn_dropped(payload, data)
         return issue_to_task(self.name, repo, data)
 
-    def update_item(self, item: Task, changes: TaskFields) -> Task:
-        """One PATCH with the fields that differ from `item`; none at all when none do."""
+    def update_item(self, item: Task, changes: TaskFields, marker: Origin | None = None) -> Task:
+        """One PATCH with the fields that differ from `item`; none at all when none do.
+
+        With `marker` (a person removed the footer), the body is written with the footer
+        and its marker again, in the same PATCH.
+        """
         repo, ref = self._repo_of(item.ref.scope), str(item.ref)
         edits = self._field_edits(repo, ref, changes, item)
+        if marker is not None and item.raw.get("twin_of") != marker.ref:
+            body = changes.body if "body" in changes.model_fields_set else item.body
+            edits["body"] = (body or "") + footer(marker)
         reopen = False
         if "status" in changes.model_fields_set and changes.status is not None:
             state, reopen = state_edit(item.status, changes.status)

@@ -302,14 +302,21 @@ class JiraConnector(Connector):
             task = self._read_issue(key, scope)
         return task
 
-    def update_item(self, item: Task, changes: TaskFields) -> Task:
-        """One PUT with the fields that differ, a transition if the category changes."""
+    def update_item(self, item: Task, changes: TaskFields, marker: Origin | None = None) -> Task:
+        """One PUT with the fields that differ, a transition if the category changes.
+
+        With `marker` (the marker property was deleted), the property is written again.
+        """
         scope, key, ref = item.ref.scope, item.ref.key, str(item.ref)
         edits = self._field_values(scope, ref, changes, item)
         wanted = changes.status if "status" in changes.model_fields_set else None
         move = wanted is not None and item.status.category is not wanted
-        if not edits and not move:
+        restore = marker is not None and item.raw.get("twin_of") != marker.ref
+        if not edits and not move and not restore:
             return item
+        if marker is not None and restore:
+            path = f"issue/{key}/properties/{mapping.PROPERTY}"
+            self.client.write("PUT", path, {"twin_of": marker.ref}, ref=ref)
         if edits:
             self.client.write("PUT", f"issue/{key}", {"fields": edits}, ref=ref)
         if move and wanted is not None:

@@ -30,7 +30,9 @@ class LinkStore:
         if not self.store.exists():
             return LinkState()
         with self.store.engine.connect() as conn:
-            twins = {r.source_ref: r.target_ref for r in conn.execute(self._select(tables.twins))}
+            rows = list(conn.execute(self._select(tables.twins)))
+            twins = {r.source_ref: r.target_ref for r in rows}
+            mirror_sides = {r.source_ref: r.mirror_side for r in rows if r.mirror_side}
             bases = {
                 (r.source_ref, r.field): (r.source_value, r.target_value)
                 for r in conn.execute(self._select(tables.bases))
@@ -40,7 +42,7 @@ class LinkStore:
                 for r in conn.execute(self._select(tables.comment_twins))
             }
             intents = frozenset(r.origin_id for r in conn.execute(self._select(tables.intents)))
-        return LinkState(twins, bases, comments, intents)
+        return LinkState(twins, bases, comments, intents, mirror_sides)
 
     def _select(self, table: sa.Table) -> sa.Select[Any]:
         return sa.select(table).where(table.c.link == self.link)
@@ -64,6 +66,7 @@ class LinkStore:
         target_ref: str,
         bases: dict[str, tuple[Any, Any]],
         created: Task | None,
+        mirror_side: str | None = None,
     ) -> None:
         """A pair exists (created or found by marker): store it, its bases, drop intents."""
         self.store.migrate()
@@ -71,7 +74,12 @@ class LinkStore:
             self._delete(conn, tables.twins, source_ref=source_ref)
             conn.execute(
                 tables.twins.insert(),
-                {"link": self.link, "source_ref": source_ref, "target_ref": target_ref},
+                {
+                    "link": self.link,
+                    "source_ref": source_ref,
+                    "target_ref": target_ref,
+                    "mirror_side": mirror_side,
+                },
             )
             for origin_id in (source_ref, target_ref):
                 self._delete(conn, tables.intents, origin_id=origin_id)

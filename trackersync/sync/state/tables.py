@@ -60,6 +60,7 @@ twins = Table(
     Column("link", String(200), primary_key=True),
     Column("source_ref", String(512), primary_key=True),
     Column("target_ref", String(512), nullable=False),
+    Column("mirror_side", String(8), nullable=True),
 )
 
 bases = Table(
