@@ -166,3 +166,25 @@ def test_exhausted_budget_stops_cleanly_and_the_next_run_resumes(tmp_path: Path)
         assert len(world.github_issues()) == len(world.jira_issues()) == 251
     finally:
         world.close()
+
+
+def test_a_jql_member_is_asked_of_jira_and_remembered_for_status(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    try:
+        text = world.config.read_text()
+        members = """members: ['gh:acme/web milestone="v2.0"', 'jira:WEB fixVersion="2.0"']"""
+        assert members in text
+        world.config.write_text(
+            text.replace(members, """members: ['jira:WEB jql="labels = release"']""")
+        )
+        world.jira.create_issue(PROJECT, "in scope", labels=("release",))
+        world.jira.create_issue(PROJECT, "in scope too", labels=("release", "backend"))
+        world.jira.create_issue(PROJECT, "not in scope", labels=("backend",))
+        code, _, stderr = finish(world.cli("rollup"))
+        assert code == 0, stderr
+        code, stdout, _ = finish(world.cli("status", "--format", "json"))
+        [milestone] = json.loads(stdout)["milestones"]
+        assert milestone["counts"]["tasks"] == 2
+        assert milestone["items"] == [f"jira:{PROJECT}#{PROJECT}-1", f"jira:{PROJECT}#{PROJECT}-2"]
+    finally:
+        world.close()

@@ -70,7 +70,7 @@ def test_migrations_are_idempotent_and_versioned(state_url: str) -> None:
     store.migrate()
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM ts_alembic_version")).scalar()
-    assert version == "0005"
+    assert version == "0006"
 
 
 def test_link_state_round_trips(state_url: str) -> None:
@@ -103,3 +103,18 @@ def test_unreachable_postgres_is_reported_not_raised_raw() -> None:
     store = StateStore("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
     with pytest.raises(Unreachable, match="state store"):
         store.cursor(SCOPE)
+
+
+def test_sqlite_ddl_is_transactional_so_a_migration_appears_whole(tmp_path) -> None:
+    # A reader racing a first migration must never see the version table without the
+    # rest (it did before: sqlite3 commits before each CREATE TABLE on its own).
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+
+    def create_then_fail() -> None:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
+    assert not sa.inspect(store.engine).has_table("probe")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from trackersync.connectors.base import Duration
 from trackersync.sync.model import Ref, StatusCategory
 
-MEMBER_KEYS = ("milestone", "fixVersion", "epic", "label")
+MEMBER_KEYS = ("milestone", "fixVersion", "epic", "label", "jql")
 SyncField = Literal["title", "body", "status", "labels", "assignees", "milestone", "comments"]
 SYNC_FIELDS: tuple[SyncField, ...] = (
     "title",

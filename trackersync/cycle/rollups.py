@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,16 +38,27 @@ class RollupOutcome:
 
 
 def compute_rollups(
-    settings: Settings, store: StateStore, today: date, tasks: list[Task] | None = None
+    settings: Settings,
+    store: StateStore,
+    today: date,
+    tasks: list[Task] | None = None,
+    queried: Mapping[str, Mapping[str, frozenset[str]]] | None = None,
 ) -> list[tuple[MilestoneConfig, dict[str, Any]]]:
-    """Every configured milestone's rollup from the state store (no network, no writes);
-    `tasks` replaces the store's items (a dry run's unsaved pull)."""
+    """Every configured milestone's rollup from the state store (no network, no writes).
+
+    `tasks` replaces the store's items (a dry run's unsaved pull); `queried` gives, per
+    milestone and member, what a `jql` member matched just now (else the last rollup's).
+    """
     twins = all_twins(store)
     tasks = store.tasks() if tasks is None else tasks
     milestones = store.milestones()
     result = []
     for config in settings.milestones:
-        members = [Member(m.scope, m.selector) for m in config.parsed_members]
+        found = (queried or {}).get(config.name) or rollup_store.member_keys(store, config.name)
+        members = [
+            Member(m.scope, m.selector, keys=found.get(text, frozenset()))
+            for text, m in zip(config.members, config.parsed_members, strict=True)
+        ]
         data = RollupInput(
             name=config.name,
             members=members,
@@ -78,7 +90,8 @@ def rollup_all(
     outcomes = []
     stored = pulled.milestones(store)
     tasks = [task for scope in settings.scopes() for task in pulled.tasks(store, scope)]
-    for config, rollup in compute_rollups(settings, store, today, tasks):
+    queried, query_errors = _run_queries(settings, connectors)
+    for config, rollup in compute_rollups(settings, store, today, tasks, queried):
         targets = (
             _publish_targets(config, connectors, stored) if "members" in config.publish else []
         )
@@ -90,11 +103,35 @@ def rollup_all(
         outcome.errors += [
             f"status issue {ref} was not found in the last pull" for ref in sorted(missing)
         ]
+        outcome.errors += query_errors.get(config.name, [])
         if not dry_run:
+            for member, keys in queried.get(config.name, {}).items():
+                rollup_store.record_member_keys(store, config.name, member, keys)
             _record_day(store, config, rollup, today)
             _publish(outcome, connectors, store)
         outcomes.append(outcome)
     return outcomes
+
+
+def _run_queries(
+    settings: Settings, connectors: dict[str, Connector]
+) -> tuple[dict[str, dict[str, frozenset[str]]], dict[str, list[str]]]:
+    """What each `jql` member matches now, asked of its connector; and what failed."""
+    found: dict[str, dict[str, frozenset[str]]] = {}
+    errors: dict[str, list[str]] = {}
+    for config in settings.milestones:
+        for text, member in zip(config.members, config.parsed_members, strict=True):
+            if "jql" not in member.selector:
+                continue
+            scope = Ref.parse(member.scope)
+            try:
+                keys = connectors[scope.connector].filter_keys(scope.scope, member.selector["jql"])
+            except TrackersyncError as exc:
+                # The last rollup's answer stands in; the report says why.
+                errors.setdefault(config.name, []).append(f"member {text!r}: {exc}")
+                continue
+            found.setdefault(config.name, {})[text] = frozenset(keys)
+    return found, errors
 
 
 def _publish_targets(

@@ -30,12 +30,17 @@ class Member:
 
     scope: str
     selector: Mapping[str, str]
+    # The item keys a `jql` selector matched (the connector evaluates the query).
+    keys: frozenset[str] = frozenset()
 
     def selects(self, task: Task) -> bool:
         """Whether `task` belongs to this member."""
         if str(task.ref.scope_ref) != self.scope:
             return False
-        return all(_matches(task, key, wanted) for key, wanted in self.selector.items())
+        return all(
+            task.ref.key in self.keys if key == "jql" else _matches(task, key, wanted)
+            for key, wanted in self.selector.items()
+        )
 
 
 def _matches(task: Task, key: str, wanted: str) -> bool:

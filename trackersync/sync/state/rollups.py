@@ -78,3 +78,28 @@ def record_published(store: StateStore, target: str, block: str, written: Task) 
         conn.execute(table.insert(), {"target": target, "block": block})
         conn.execute(tables.tasks.delete().where(tables.tasks.c.ref == target))
         conn.execute(tables.tasks.insert(), task_row(written))
+
+
+def member_keys(store: StateStore, milestone: str) -> dict[str, frozenset[str]]:
+    """The keys each query member matched at the last rollup, by member text."""
+    if not store.exists():
+        return {}
+    table = tables.member_keys
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(table).where(table.c.milestone == milestone))
+        return {row.member: frozenset(row.keys) for row in rows}
+
+
+def record_member_keys(
+    store: StateStore, milestone: str, member: str, keys: frozenset[str]
+) -> None:
+    """Remember what a query member matched, for `status` (which makes no requests)."""
+    store.migrate()
+    table = tables.member_keys
+    with store.engine.begin() as conn:
+        conn.execute(
+            table.delete().where((table.c.milestone == milestone) & (table.c.member == member))
+        )
+        conn.execute(
+            table.insert(), {"milestone": milestone, "member": member, "keys": sorted(keys)}
+        )

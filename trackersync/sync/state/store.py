@@ -45,6 +45,8 @@ class StateStore:
                 key="state",
             ) from None
         self._ready = False
+        if self.is_sqlite:
+            _transactional_ddl(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -208,6 +210,24 @@ class StateStore:
                     "summary": summary,
                 },
             )
+
+
+def _transactional_ddl(engine: Engine) -> None:
+    """Make SQLite transactions cover DDL too, as SQLAlchemy's pysqlite notes advise.
+
+    The sqlite3 module commits before every CREATE TABLE on its own; a migration would
+    then become visible table by table, and a process reading meanwhile would find the
+    version table but not the rest. With the driver's own handling off and an explicit
+    BEGIN, a migration appears whole or not at all.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _with_comments(task: Task, comments: list[Comment]) -> Task:

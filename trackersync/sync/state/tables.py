@@ -115,3 +115,11 @@ published = Table(
     Column("target", String(512), primary_key=True),
     Column("block", Text, nullable=False),
 )
+
+member_keys = Table(
+    "ts_member_keys",
+    metadata,
+    Column("milestone", String(400), primary_key=True),
+    Column("member", String(1000), primary_key=True),
+    Column("keys", JSON, nullable=False),
+)
