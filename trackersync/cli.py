@@ -28,7 +28,7 @@ from trackersync import __version__, logs
 from trackersync.config.example import EXAMPLE_CONFIG
 from trackersync.config.loading import Settings, build_connectors, config_path, load
 from trackersync.config.models import LinkConfig
-from trackersync.connectors.base import Connector, parse_duration
+from trackersync.connectors.base import parse_duration
 from trackersync.cycle import (
     LinkOutcome,
     PullReport,
@@ -165,11 +165,7 @@ def pull(ctx: typer.Context) -> None:
     """Fetch what changed in every scope into the state store."""
     options: Options = ctx.obj
     settings = options.settings()
-    connectors = build_connectors(settings)
-    store = StateStore(settings.state)
-    raise typer.Exit(
-        _cycle(options, settings, connectors, store, command="pull", links=[], rollups=False)
-    )
+    raise typer.Exit(_cycle(options, settings, command="pull", links=[], rollups=False))
 
 
 @app.command()
@@ -184,13 +180,9 @@ def sync(
     options: Options = ctx.obj
     settings = options.settings()
     links = _selected_links(settings, link)
-    connectors = build_connectors(settings)
-    store = StateStore(settings.state)
     code = _cycle(
         options,
         settings,
-        connectors,
-        store,
         command="sync",
         links=links,
         rollups=False,
@@ -218,15 +210,16 @@ def _selected_links(settings: Settings, name: str | None) -> list[LinkConfig]:
 def _cycle(
     options: Options,
     settings: Settings,
-    connectors: dict[str, Connector],
-    store: StateStore,
     *,
     command: str,
     links: list[LinkConfig],
     rollups: bool,
     dry_run: bool = False,
+    env: dict[str, str] | None = None,
 ) -> int:
     """One pull, then the links' sync and the milestones' rollups from it; one run record."""
+    connectors = build_connectors(settings, env)
+    store = StateStore(settings.state)
     started = datetime.now(UTC)
     try:
         with _progress(options) as step:
@@ -341,13 +334,9 @@ def rollup(
         raise ConfigError(
             "no `milestones:` configured; add one (see `trackersync init`)", path=str(settings.path)
         )
-    connectors = build_connectors(settings)
-    store = StateStore(settings.state)
     code = _cycle(
         options,
         settings,
-        connectors,
-        store,
         command="rollup",
         links=[],
         rollups=True,
@@ -412,12 +401,8 @@ def run(
 
 def _run_cycle(options: Options) -> int:
     settings = options.settings()
-    connectors = build_connectors(settings)
-    store = StateStore(settings.state)
     rollups = bool(settings.milestones)
-    return _cycle(
-        options, settings, connectors, store, command="run", links=settings.links, rollups=rollups
-    )
+    return _cycle(options, settings, command="run", links=settings.links, rollups=rollups)
 
 
 @app.command()
@@ -480,11 +465,8 @@ def demo(
             demo_module.serve(running, out)
             return
         settings = load(running.config_path)
-        connectors = build_connectors(settings, running.env)
-        store = StateStore(settings.state)
-        code = _cycle(
-            options, settings, connectors, store, command="demo", links=settings.links, rollups=True
-        )
+        links = settings.links
+        code = _cycle(options, settings, command="demo", links=links, rollups=True, env=running.env)
         document = _status_document(settings)
         out.print(_render_status(document, StatusFormat.table))
         page = Path("status.html")
