@@ -33,18 +33,16 @@ from trackersync.cycle import (
     LinkOutcome,
     PullReport,
     RollupOutcome,
-    compute_rollups,
     pull_all,
     rollup_all,
     sync_links,
 )
+from trackersync.cycle.status import status_document
 from trackersync.errors import ConfigError, TrackersyncError
 from trackersync.report import html as html_report
+from trackersync.report import runs as runs_report
 from trackersync.report import text as text_report
-from trackersync.sync.actions import Action, Create, MirrorComment, Update
-from trackersync.sync.publish import PublishIssue
 from trackersync.sync.state import StateStore
-from trackersync.sync.status import build_status
 
 app = typer.Typer(
     add_completion=False,
@@ -234,12 +232,9 @@ def _cycle(
     finally:
         for connector in connectors.values():
             connector.close()
-    if not dry_run:
-        _print_pull(pulled)
-    if links:
-        _print_plan(synced, options) if dry_run else _print_sync(synced)
-    if rollups:
-        _print_rollups(rolled, dry_run=dry_run)
+    _report_cycle(
+        options, pulled, synced, rolled, links=bool(links), rollups=rollups, dry_run=dry_run
+    )
     code = max([pulled.exit_code, *(o.exit_code for o in synced), *(1 for o in rolled if o.errors)])
     if not dry_run and store.exists():
         summary = {
@@ -250,74 +245,6 @@ def _cycle(
         outcome = "ok" if code == 0 else "failed"
         store.record_run(command, started, datetime.now(UTC), outcome, summary)
     return code
-
-
-def _describe(action: Action) -> tuple[str, str, str]:
-    """(what, item, fields) of an action, for people."""
-    if isinstance(action, Create):
-        return (
-            "create",
-            f"in {action.scope} from {action.origin.ref}",
-            ", ".join(sorted(action.fields.model_fields_set)),
-        )
-    if isinstance(action, Update):
-        return "update", str(action.item.ref), ", ".join(sorted(action.changes.model_fields_set))
-    if isinstance(action, MirrorComment):
-        what = "edit comment" if action.existing else "comment"
-        return what, str(action.item.ref), f"from {action.copy_.origin.marker_id}"
-    return (
-        f"record ({type(action).__name__.lower()})",
-        getattr(action, "source_ref", getattr(action, "mirror_ref", "")),
-        "",
-    )
-
-
-def _print_plan(outcomes: list[LinkOutcome], options: Options) -> None:
-    if options.log_format is LogFormat.json:
-        rows = [
-            {
-                "link": o.name,
-                **dict(zip(("action", "item", "fields"), _describe(a), strict=True)),
-                "reason": a.reason,
-            }
-            for o in outcomes
-            for a in o.plan.actions
-        ]
-        out.print_json(json.dumps({"dry_run": True, "actions": rows}))
-        return
-    table = Table(
-        "link", "action", "item", "fields", "reason", title="sync --dry-run: nothing was written"
-    )
-    for o in outcomes:
-        for action in o.plan.actions:
-            table.add_row(o.name, *_describe(action), action.reason)
-    out.print(table)
-    _print_warnings(outcomes)
-
-
-def _print_sync(outcomes: list[LinkOutcome]) -> None:
-    table = Table("link", "planned", "writes", "conflicts", "failed", "result")
-    for o in outcomes:
-        summary = o.summary()
-        result = o.skipped or ("ok" if o.exit_code == 0 else "failed")
-        row = [
-            o.name,
-            str(summary["planned"]),
-            str(summary["writes"]),
-            str(len(summary["conflicts"])),
-        ]
-        table.add_row(*row, str(len(summary["errors"])), result)
-    out.print(table)
-    for o in outcomes:
-        for line in [*o.summary()["conflicts"], *o.summary()["errors"]]:
-            _complain(f"{o.name}: {line}")
-    _print_warnings(outcomes)
-
-
-def _print_warnings(outcomes: list[LinkOutcome]) -> None:
-    for o in outcomes:
-        for warning in sorted(set(o.plan.warnings)):
-            _complain(f"{o.name}: warning: {warning}")
 
 
 @app.command()
@@ -343,36 +270,6 @@ def rollup(
         dry_run=dry_run,
     )
     raise typer.Exit(code)
-
-
-def _print_rollups(outcomes: list[RollupOutcome], *, dry_run: bool) -> None:
-    verb = "would publish" if dry_run else "published"
-    table = Table("milestone", "done", "health", "forecast", "due", verb)
-    for o in outcomes:
-        r = o.rollup
-        written = len(o.publishes) if dry_run else o.published
-        table.add_row(
-            o.name,
-            f"{r['percent_done']}%",
-            r["health"]["verdict"],
-            str(r["forecast"]["date"] or "-"),
-            str(r["due"] or "-"),
-            str(written),
-        )
-    out.print(table)
-    if dry_run:
-        for o in outcomes:
-            for action in o.publishes:
-                if isinstance(action, PublishIssue):
-                    where, text = f"status issue {action.item.ref}", action.body
-                else:
-                    where = f"{action.milestone.scope} milestone {action.milestone.name!r}"
-                    text = action.description
-                out.print(f"\n{where} would read:", markup=False)
-                out.print(text, markup=False, highlight=False)
-    for o in outcomes:
-        for error in o.errors:
-            _complain(f"{o.name}: {error}")
 
 
 @app.command()
@@ -436,7 +333,7 @@ def status(
     """Unified cross-tool status from the state store (no network)."""
     options: Options = ctx.obj
     settings = options.settings()
-    document = _status_document(settings)
+    document = status_document(settings, datetime.now(UTC))
     text = _render_status(document, format)
     if output is not None:
         output.write_text(text, encoding="utf-8")
@@ -467,7 +364,7 @@ def demo(
         settings = load(running.config_path)
         links = settings.links
         code = _cycle(options, settings, command="demo", links=links, rollups=True, env=running.env)
-        document = _status_document(settings)
+        document = status_document(settings, datetime.now(UTC))
         out.print(_render_status(document, StatusFormat.table))
         page = Path("status.html")
         page.write_text(html_report.render(document), encoding="utf-8")
@@ -487,45 +384,6 @@ def _progress(options: Options) -> Iterator[Any]:
         yield lambda scope: bar.update(task, description=f"pulling {scope}")
 
 
-def _print_pull(report: PullReport) -> None:
-    table = Table("scope", "changed", "comments", "requests", "result")
-    for o in report.outcomes:
-        result = "ok" if o.ok else f"[red]failed[/red]: {o.error}"
-        table.add_row(o.scope, str(o.changed), str(o.comments), str(o.requests), result)
-    out.print(table)
-    for o in report.outcomes:
-        if o.error is not None:
-            _complain(f"{o.error}")
-
-
-def _status_document(settings: Settings) -> dict[str, Any]:
-    store = StateStore(settings.state)
-    last = _last_syncs(store)
-    links = [
-        {
-            "name": link.name,
-            "source": link.source,
-            "target": link.target,
-            "last_sync": last.get(link.name, {}).get("at"),
-            "errors": last.get(link.name, {}).get("errors", []),
-        }
-        for link in settings.links
-    ]
-    now = datetime.now(UTC)
-    document = build_status(store, settings.scopes(), links, now)
-    document["milestones"] = [rollup for _, rollup in compute_rollups(settings, store, now.date())]
-    return document
-
-
-def _last_syncs(store: StateStore) -> dict[str, dict[str, Any]]:
-    """Each link's most recent sync: when it finished and the errors it reported."""
-    found: dict[str, dict[str, Any]] = {}
-    for run in store.runs(limit=50):
-        for name, summary in run["summary"].get("links", {}).items():
-            found.setdefault(name, {"at": run["finished_at"], "errors": summary.get("errors", [])})
-    return found
-
-
 def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
     if format is StatusFormat.json:
         return json.dumps(document, indent=2)
@@ -534,6 +392,32 @@ def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
     if format is StatusFormat.html:
         return html_report.render(document)
     return text_report.table(document)
+
+
+def _report_cycle(
+    options: Options,
+    pulled: PullReport,
+    synced: list[LinkOutcome],
+    rolled: list[RollupOutcome],
+    *,
+    links: bool,
+    rollups: bool,
+    dry_run: bool,
+) -> None:
+    """Tables on stdout, one line per failure, conflict and warning on stderr."""
+    if not dry_run:
+        out.print(runs_report.pull_table(pulled))
+    if links and dry_run and options.log_format is LogFormat.json:
+        out.print_json(json.dumps(runs_report.plan_json(synced)))
+    elif links:
+        out.print(runs_report.plan_table(synced) if dry_run else runs_report.sync_table(synced))
+    if rollups:
+        out.print(runs_report.rollup_table(rolled, dry_run=dry_run))
+        for where, text in runs_report.would_publish(rolled) if dry_run else []:
+            out.print(f"\n{where} would read:", markup=False)
+            out.print(text, markup=False, highlight=False)
+    for line in runs_report.messages(pulled, synced, rolled):
+        _complain(line)
 
 
 def _complain(line: str) -> None:
