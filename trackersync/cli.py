@@ -6,6 +6,7 @@ usage error; 3 a system could not be reached or refused the credentials.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -122,7 +123,7 @@ def init(
     target = path or options.path
     if target.exists() and not force:
         raise ConfigError("already exists; pass --force to overwrite it", path=str(target))
-    target.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+    _write(target, EXAMPLE_CONFIG)
     out.print(
         f"wrote {target}; set the variables its *_env keys name, then run `trackersync check`"
     )
@@ -334,14 +335,20 @@ def status(
     options: Options = ctx.obj
     settings = options.settings()
     document = status_document(settings, datetime.now(UTC))
-    text = _render_status(document, format)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        out.print(f"wrote {output}")
-    else:
-        out.print(text, markup=False, highlight=False, soft_wrap=True) if isinstance(
-            text, str
-        ) else out.print(text)
+    rendered = _render_status(document, format)
+    if output is None:
+        if isinstance(rendered, str):
+            out.print(rendered, markup=False, highlight=False, soft_wrap=True)
+        else:
+            out.print(rendered)
+        return
+    if not isinstance(rendered, str):
+        # The terminal tables, as plain text for a file.
+        page = Console(record=True, width=120, file=io.StringIO())
+        page.print(rendered)
+        rendered = page.export_text()
+    _write(output, rendered)
+    out.print(f"wrote {output}")
 
 
 @app.command()
@@ -367,7 +374,7 @@ def demo(
         document = status_document(settings, datetime.now(UTC))
         out.print(_render_status(document, StatusFormat.table))
         page = Path("status.html")
-        page.write_text(html_report.render(document), encoding="utf-8")
+        _write(page, html_report.render(document))
         out.print(f"wrote {page.resolve()}: the status page a TPM opens or mails")
         raise typer.Exit(code)
 
@@ -418,6 +425,14 @@ def _report_cycle(
             out.print(text, markup=False, highlight=False)
     for line in runs_report.messages(pulled, synced, rolled):
         _complain(line)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a file the user named; a path that cannot be written is their mistake to fix."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the file: {exc.strerror}", path=str(path)) from None
 
 
 def _complain(line: str) -> None:

@@ -71,3 +71,25 @@ def test_status_of_a_fresh_config_is_all_zero_json(tmp_path: Path) -> None:
     assert document["totals"] == {"tasks": 0, "todo": 0, "in_progress": 0, "done": 0, "canceled": 0}
     assert [s["ref"] for s in document["scopes"]] == ["gh:acme/web"]
     assert not (tmp_path / "state.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args", [("init", "missing/dir/x.yaml"), ("status", "-o", "missing/dir/status.json")]
+)
+def test_an_unwritable_output_path_is_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "trackersync.yaml").write_text(CONFIG)
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.code == 2
+    assert "cannot write the file: No such file or directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_status_table_can_be_written_to_a_file(tmp_path: Path) -> None:
+    (tmp_path / "trackersync.yaml").write_text(CONFIG)
+    result = run_cli("status", "-o", "status.txt", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    text = (tmp_path / "status.txt").read_text()
+    assert "gh:acme/web" in text
+    assert "\x1b[" not in text  # plain text, no terminal colours

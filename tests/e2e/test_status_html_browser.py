@@ -14,8 +14,9 @@ from builders import T0, make_task
 
 from trackersync.report.html import render
 from trackersync.sync.model import Task
+from trackersync.sync.model import category_counts as counts
 from trackersync.sync.rollup import DayPoint, Member, RollupInput, compute
-from trackersync.sync.status import STATUS_VERSION, counts
+from trackersync.sync.status import STATUS_VERSION
 
 TODAY = date(2026, 11, 20)
 GH = Member("gh:acme/web", {"milestone": "v2.0"})

@@ -12,8 +12,9 @@ from builders import make_task
 
 from trackersync.report.html import MAX_LISTED, burnup_geometry, render, safe_url
 from trackersync.sync.model import Task
+from trackersync.sync.model import category_counts as counts
 from trackersync.sync.rollup import DayPoint, Member, RollupInput, compute
-from trackersync.sync.status import STATUS_VERSION, counts
+from trackersync.sync.status import STATUS_VERSION
 
 TODAY = date(2026, 11, 20)
 GH = Member("gh:acme/web", {"milestone": "v2.0"})
@@ -60,7 +61,7 @@ def rollup(tasks: list[Task], history: Iterable[DayPoint] = (), **overrides: Any
 
 
 def document(*rollups: dict, tasks: list[Task] = (), links: list[dict] = ()) -> dict:
-    """A `build_status`-shaped document: its counts come from `counts`, not by hand."""
+    """A `build_status`-shaped document: its counts come from `category_counts`, not by hand."""
     tasks = list(tasks)
     return {
         "version": STATUS_VERSION,

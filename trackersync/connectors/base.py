@@ -123,9 +123,9 @@ class Connector(ABC):
         self.env = env
 
     @property
-    @abstractmethod
     def scopes(self) -> list[str]:
         """The scopes (repos, projects) this connector is configured for."""
+        return self.config.scope_names()
 
     @abstractmethod
     def check(self) -> CheckReport:

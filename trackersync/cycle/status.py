@@ -25,8 +25,10 @@ def status_document(settings: Settings, now: datetime) -> dict[str, Any]:
         }
         for link in settings.links
     ]
-    document = build_status(store, settings.scopes(), links, now)
-    document["milestones"] = [rollup for _, rollup in compute_rollups(settings, store, now.date())]
+    tasks = store.tasks()
+    document = build_status(tasks, store.pulls(), settings.scopes(), links, now)
+    rollups = compute_rollups(settings, store, now.date(), tasks)
+    document["milestones"] = [rollup for _, rollup in rollups]
     return document
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -74,6 +75,15 @@ class StatusCategory(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     CANCELED = "canceled"
+
+
+CATEGORIES = tuple(category.value for category in StatusCategory)
+
+
+def category_counts(tasks: Iterable[Task]) -> dict[str, int]:
+    """`tasks` plus one count per status category (every category present)."""
+    found = [task.status.category.value for task in tasks]
+    return {"tasks": len(found), **{name: found.count(name) for name in CATEGORIES}}
 
 
 class Status(BaseModel):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from trackersync.sync.model import Milestone, Ref, StatusCategory, Task
+from trackersync.sync.model import Milestone, Ref, StatusCategory, Task, category_counts
 
 OPEN = (StatusCategory.TODO, StatusCategory.IN_PROGRESS)
 THROUGHPUT_WINDOW = 14
@@ -101,8 +101,8 @@ def select(members: list[Member], tasks: Iterable[Task], twins: Mapping[str, str
 def compute(data: RollupInput) -> dict[str, Any]:
     """The rollup of one milestone as the JSON the status document and publishing use."""
     items = select(data.members, data.tasks, data.twins)
-    counts = {c.value: sum(t.status.category is c for t in items) for c in StatusCategory}
-    scope = len(items) - counts["canceled"]
+    counts = category_counts(items)
+    scope = counts["tasks"] - counts["canceled"]
     today_point = DayPoint(data.today, scope, counts["done"])
     history = _merge_history(data.history, today_point)
     due = data.due or _latest_due(data)
@@ -119,7 +119,7 @@ def compute(data: RollupInput) -> dict[str, Any]:
     return {
         "name": data.name,
         "due": due.isoformat() if due else None,
-        "counts": {"tasks": len(items), **counts},
+        "counts": counts,
         "percent_done": round(100 * counts["done"] / scope, 1) if scope else 0.0,
         **{name: [_item(t) for t in found] for name, found in lists.items()},
         "items": sorted(current),

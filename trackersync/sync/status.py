@@ -1,43 +1,40 @@
-"""The unified status document, built from the state store alone (no network).
+"""The unified status document, built from what the state store holds (no network).
 
-Its JSON form is a stable interface for other tools: see docs/status-json.md. Bump
+Its JSON form is a stable interface for other tools (documented in the README). Bump
 `STATUS_VERSION` on any change that is not a pure addition.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from trackersync.sync.model import StatusCategory, Task, iso
-from trackersync.sync.state import StateStore
+from trackersync.sync.model import CATEGORIES, Task, category_counts, iso
+
+__all__ = ["CATEGORIES", "STATUS_VERSION", "build_status"]
 
 STATUS_VERSION = 1
-CATEGORIES = [category.value for category in StatusCategory]
-
-
-def counts(tasks: list[Task]) -> dict[str, int]:
-    """`tasks` plus one count per status category (every category present)."""
-    by_category = Counter(task.status.category.value for task in tasks)
-    return {"tasks": len(tasks), **{name: by_category.get(name, 0) for name in CATEGORIES}}
 
 
 def build_status(
-    store: StateStore, scopes: list[str], links: list[dict[str, Any]], now: datetime
+    tasks: list[Task],
+    pulls: dict[str, str],
+    scopes: list[str],
+    links: list[dict[str, Any]],
+    now: datetime,
 ) -> dict[str, Any]:
-    """The status document: totals, one entry per configured scope, links, milestones."""
-    pulls = store.pulls()
+    """The status document: totals, one entry per configured scope, links; the caller
+    adds the milestones' rollups."""
     by_scope: dict[str, list[Task]] = {scope: [] for scope in scopes}
-    for task in store.tasks():
+    for task in tasks:
         by_scope.setdefault(str(task.ref.scope_ref), []).append(task)
     every = [task for scope in scopes for task in by_scope[scope]]
     return {
         "version": STATUS_VERSION,
         "generated_at": iso(now),
-        "totals": counts(every),
+        "totals": category_counts(every),
         "scopes": [
-            {"ref": scope, "last_pull": pulls.get(scope), **counts(by_scope[scope])}
+            {"ref": scope, "last_pull": pulls.get(scope), **category_counts(by_scope[scope])}
             for scope in scopes
         ],
         "links": links,

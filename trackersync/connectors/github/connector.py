@@ -196,11 +196,6 @@ class GitHubConnector(Connector):
         # Milestone title -> number per repository, read at most once per run.
         self._milestone_numbers: dict[str, dict[str, int]] = {}
 
-    @property
-    def scopes(self) -> list[str]:
-        """The configured repositories, `owner/name`."""
-        return self.settings.scope_names()
-
     def close(self) -> None:
         """Close the HTTP connections."""
         self.client.close()

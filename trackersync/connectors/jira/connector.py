@@ -167,11 +167,6 @@ class JiraConnector(Connector):
         self._initial: dict[tuple[str, str], Status] = {}
 
     @property
-    def scopes(self) -> list[str]:
-        """The configured project keys."""
-        return list(self.jira_config.projects)
-
-    @property
     def client(self) -> JiraClient:
         """The HTTP client, made on first use (the constructor does no network)."""
         if self._client is None:
@@ -224,24 +219,29 @@ class JiraConnector(Connector):
             jql, self._fields(), cloud=self._cloud(), properties=[mapping.PROPERTY]
         )
         for raw in found:
-            self._complete_comments(raw)
             task = self._task(raw, scope)
             key = task.ref.key
             pairs.append((key, task.updated_at))
-            if (key, _stamp(task.updated_at)) not in window.seen:
-                tasks.append(task)
+            if (key, _stamp(task.updated_at)) in window.seen:
+                continue  # re-read by the overlap window, unchanged: no comment look-ups
+            if self._complete_comments(raw):
+                task = self._task(raw, scope)
+            tasks.append(task)
         return tasks, pairs
 
     def _fields(self) -> list[str]:
         return [*mapping.FIELDS, self.flagged_field]
 
-    def _complete_comments(self, raw: dict[str, Any]) -> None:
-        """Fetch the rest when Jira cut the inline comment page short (rare, costs GETs)."""
+    def _complete_comments(self, raw: dict[str, Any]) -> bool:
+        """Fetch the rest when Jira cut the inline comment page short (rare, costs GETs);
+        whether anything was added."""
         page = (raw.get("fields") or {}).get("comment") or {}
         inline = page.get("comments") or []
-        if int(page.get("total") or 0) > len(inline):
-            inline.extend(self.client.comments(raw["key"], len(inline)))
-            page["comments"] = inline
+        if int(page.get("total") or 0) <= len(inline):
+            return False
+        inline.extend(self.client.comments(raw["key"], len(inline)))
+        page["comments"] = inline
+        return True
 
     def check(self) -> CheckReport:
         """serverInfo, the API user and time zone, each project's visibility, the budget."""

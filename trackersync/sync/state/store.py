@@ -45,6 +45,7 @@ class StateStore:
                 key="state",
             ) from None
         self._ready = False
+        self._seen = False
         if self.is_sqlite:
             _transactional_ddl(self.engine)
 
@@ -55,13 +56,15 @@ class StateStore:
 
     def exists(self) -> bool:
         """Whether the schema is there (without creating a file or a table)."""
-        if self._ready:
+        if self._ready or self._seen:
             return True
         database = self.url.database
         if self.is_sqlite and database and database != ":memory:" and not Path(database).exists():
             return False
         with self._connect() as conn:
-            return sa.inspect(conn).has_table("ts_alembic_version")
+            # Once there, a schema stays: later reads skip this look-up.
+            self._seen = sa.inspect(conn).has_table("ts_alembic_version")
+        return self._seen
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent, safe across replicas)."""
