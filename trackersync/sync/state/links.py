@@ -29,7 +29,7 @@ class LinkStore:
         """Everything `plan` needs to know about this link."""
         if not self.store.exists():
             return LinkState()
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = list(conn.execute(self._select(tables.twins)))
             twins = {r.source_ref: r.target_ref for r in rows}
             mirror_sides = {r.source_ref: r.mirror_side for r in rows if r.mirror_side}
@@ -50,7 +50,7 @@ class LinkStore:
     def record_intent(self, origin_id: str, target: str, now: datetime) -> None:
         """Before a create: remember it may happen, so a crash is reconciled by marker."""
         self.store.migrate()
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             self._delete(conn, tables.intents, origin_id=origin_id)
             row = {
                 "link": self.link,
@@ -70,7 +70,7 @@ class LinkStore:
     ) -> None:
         """A pair exists (created or found by marker): store it, its bases, drop intents."""
         self.store.migrate()
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             self._delete(conn, tables.twins, source_ref=source_ref)
             conn.execute(
                 tables.twins.insert(),
@@ -92,7 +92,7 @@ class LinkStore:
     ) -> None:
         """After an edit (or on agreement): the values each side now has for these fields."""
         self.store.migrate()
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             self._write_bases(conn, source_ref, bases)
             if written is not None:
                 _save_task(conn, written)
@@ -103,7 +103,7 @@ class LinkStore:
         """A mirrored comment exists (posted, rewritten, or found by marker)."""
         self.store.migrate()
         comment_id = comment if isinstance(comment, str) else comment.id
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             self._delete(conn, tables.comment_twins, origin_id=origin_id)
             conn.execute(
                 tables.comment_twins.insert(),
@@ -159,7 +159,7 @@ def all_twins(store: StateStore) -> dict[str, str]:
     """Every pair of every link (source ref -> target ref), for counting twins once."""
     if not store.exists():
         return {}
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(sa.select(tables.twins.c.source_ref, tables.twins.c.target_ref))
         return {row.source_ref: row.target_ref for row in rows}
 

@@ -31,7 +31,7 @@ def link_lock(store: StateStore, link: str) -> Iterator[bool]:
         with _file_lock(store) as held:
             yield held
         return
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         held = bool(
             conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(link)}).scalar()
         )

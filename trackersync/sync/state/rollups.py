@@ -18,7 +18,7 @@ def history(store: StateStore, milestone: str) -> list[DayPoint]:
         return []
     table = tables.rollup_days
     query = sa.select(table).where(table.c.milestone == milestone).order_by(table.c.day)
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         return [DayPoint(date.fromisoformat(r.day), r.total, r.done) for r in conn.execute(query)]
 
 
@@ -27,7 +27,7 @@ def baseline(store: StateStore, milestone: str) -> frozenset[str] | None:
     if not store.exists():
         return None
     table = tables.rollup_baselines
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(sa.select(table.c.refs).where(table.c.milestone == milestone)).first()
     return frozenset(row.refs) if row else None
 
@@ -36,7 +36,7 @@ def record(store: StateStore, milestone: str, point: DayPoint, refs: frozenset[s
     """Store today's point (replacing an earlier one of the same day) and, once, the baseline."""
     store.migrate()
     days, baselines = tables.rollup_days, tables.rollup_baselines
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         conn.execute(
             days.delete().where(
                 (days.c.milestone == milestone) & (days.c.day == point.day.isoformat())
@@ -64,7 +64,7 @@ def published_block(store: StateStore, target: str) -> str | None:
     if not store.exists():
         return None
     table = tables.published
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(sa.select(table.c.block).where(table.c.target == target)).first()
     return row.block if row else None
 
@@ -73,7 +73,7 @@ def record_published(store: StateStore, target: str, block: str, written: Task) 
     """Remember the block written into `target`, and the issue as the write returned it."""
     store.migrate()
     table = tables.published
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         conn.execute(table.delete().where(table.c.target == target))
         conn.execute(table.insert(), {"target": target, "block": block})
         conn.execute(tables.tasks.delete().where(tables.tasks.c.ref == target))
@@ -85,7 +85,7 @@ def member_keys(store: StateStore, milestone: str) -> dict[str, frozenset[str]]:
     if not store.exists():
         return {}
     table = tables.member_keys
-    with store.engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(sa.select(table).where(table.c.milestone == milestone))
         return {row.member: frozenset(row.keys) for row in rows}
 
@@ -96,7 +96,7 @@ def record_member_keys(
     """Remember what a query member matched, for `status` (which makes no requests)."""
     store.migrate()
     table = tables.member_keys
-    with store.engine.begin() as conn:
+    with store.begin() as conn:
         conn.execute(
             table.delete().where((table.c.milestone == milestone) & (table.c.member == member))
         )

@@ -61,7 +61,7 @@ class StateStore:
         database = self.url.database
         if self.is_sqlite and database and database != ":memory:" and not Path(database).exists():
             return False
-        with self._connect() as conn:
+        with self.connect() as conn:
             # Once there, a schema stays: later reads skip this look-up.
             self._seen = sa.inspect(conn).has_table("ts_alembic_version")
         return self._seen
@@ -72,7 +72,7 @@ class StateStore:
             return
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self._begin() as conn:
+        with self.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
             config.attributes["connection"] = conn
@@ -80,7 +80,8 @@ class StateStore:
         self._ready = True
 
     @contextmanager
-    def _connect(self) -> Iterator[Connection]:
+    def connect(self) -> Iterator[Connection]:
+        """A connection; a database that cannot be reached is `Unreachable` (exit 3)."""
         try:
             with self.engine.connect() as conn:
                 yield conn
@@ -90,7 +91,8 @@ class StateStore:
             raise
 
     @contextmanager
-    def _begin(self) -> Iterator[Connection]:
+    def begin(self) -> Iterator[Connection]:
+        """A transaction, committed at the end; unreachable as for `connect`."""
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -107,7 +109,7 @@ class StateStore:
         """The stored cursor of a scope, {} before its first pull."""
         if not self.exists():
             return {}
-        with self._connect() as conn:
+        with self.connect() as conn:
             row = conn.execute(
                 sa.select(tables.cursors.c.data).where(tables.cursors.c.scope == scope)
             ).first()
@@ -117,7 +119,7 @@ class StateStore:
         """When each scope was last pulled (ISO UTC), by scope."""
         if not self.exists():
             return {}
-        with self._connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(sa.select(tables.cursors.c.scope, tables.cursors.c.pulled_at))
             return {row.scope: row.pulled_at for row in rows}
 
@@ -132,7 +134,7 @@ class StateStore:
             comment_query = comment_query.join(
                 tables.tasks, tables.tasks.c.ref == tables.comments.c.task_ref
             ).where(tables.tasks.c.scope == scope)
-        with self._connect() as conn:
+        with self.connect() as conn:
             by_task: dict[str, list[Comment]] = {}
             for row in conn.execute(comment_query):
                 by_task.setdefault(row.task_ref, []).append(Comment.model_validate(row.data))
@@ -148,7 +150,7 @@ class StateStore:
         )
         if scope is not None:
             query = query.where(tables.milestones.c.scope == scope)
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [Milestone.model_validate(row.data) for row in conn.execute(query)]
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
@@ -156,7 +158,7 @@ class StateStore:
         if not self.exists():
             return []
         query = sa.select(tables.runs).order_by(tables.runs.c.id.desc()).limit(limit)
-        with self._connect() as conn:
+        with self.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
     # --- writing -------------------------------------------------------------------------
@@ -165,7 +167,7 @@ class StateStore:
         """Store a scope's pulled items and advance its cursor, in one transaction."""
         self.migrate()
         scope = result.scope
-        with self._begin() as conn:
+        with self.begin() as conn:
             _replace(conn, tables.tasks, "ref", [task_row(t) for t in result.tasks])
             _save_comments(conn, scope, result.comments)
             if result.milestones is not None:
@@ -184,7 +186,7 @@ class StateStore:
         self.migrate()
         row = _milestone_row(milestone)
         table = tables.milestones
-        with self._begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 table.delete().where(
                     (table.c.scope == row["scope"]) & (table.c.milestone_id == row["milestone_id"])
@@ -202,7 +204,7 @@ class StateStore:
     ) -> None:
         """Append a run record (what the status report and the health check read)."""
         self.migrate()
-        with self._begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 tables.runs.insert(),
                 {
