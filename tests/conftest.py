@@ -9,6 +9,9 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from spec_referee import SESSION_COST, Referee
+
+from trackersync.sandbox.core import observing
 
 POSTGRES_URL = os.environ.get(
     "TRACKERSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -28,6 +31,34 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("TRACKERSYNC_") or name in SECRET_VARIABLES:
             monkeypatch.delenv(name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say what the API-description referee cost, so its share of the suite is visible."""
+    if SESSION_COST.exchanges:
+        terminalreporter.write_line(
+            f"spec referee: {SESSION_COST.exchanges} sandbox exchanges judged, "
+            f"{SESSION_COST.seconds:.1f} s CPU"
+        )
+
+
+@pytest.fixture(autouse=True)
+def api_referee(request: pytest.FixtureRequest) -> Iterator[Referee]:
+    """Every sandbox exchange of every test is checked against the official descriptions.
+
+    A test that breaks the API on purpose (to see the sandbox's error answer) carries
+    `@pytest.mark.spec_exempt("why")`; its exchanges are still checked, not failed on.
+    """
+    referee = Referee()
+    with observing(referee):
+        yield referee
+    found = list(referee.report())
+    if found and request.node.get_closest_marker("spec_exempt") is None:
+        pytest.fail(
+            f"{len(found)} request(s) or answer(s) the API descriptions do not allow:\n"
+            + "\n".join(found),
+            pytrace=False,
+        )
 
 
 @contextmanager

@@ -170,11 +170,11 @@ class World:
         jira, github = self.tasks()
         pairs: dict[str, str] = {}
         for task in github:
-            twin = task.raw.get("twin_of")
+            twin = task.twin_of
             if twin:
                 pairs[twin.split("#")[1]] = task.ref.key
         for task in jira:
-            twin = task.raw.get("twin_of")
+            twin = task.twin_of
             if twin:
                 pairs[task.ref.key] = twin.split("#")[1]
         return pairs

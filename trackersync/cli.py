@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +24,9 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+
+# Typer vendors click; its exception types are needed to print usage errors as one line.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from trackersync import __version__, logs
 from trackersync.config.example import EXAMPLE_CONFIG
@@ -38,12 +41,19 @@ from trackersync.cycle import (
     rollup_all,
     sync_links,
 )
+from trackersync.cycle.failures import record_failure
+from trackersync.cycle.identity import Binding, bind, checked, refusal
 from trackersync.cycle.status import status_document
 from trackersync.errors import ConfigError, TrackersyncError
+from trackersync.redact import redact
 from trackersync.report import html as html_report
+from trackersync.report import mail as mail_report
 from trackersync.report import runs as runs_report
 from trackersync.report import text as text_report
+from trackersync.sync.documents import StatusDocument
 from trackersync.sync.state import StateStore
+from trackersync.sync.state.identity import Identity
+from trackersync.sync.state.probe import probe
 
 app = typer.Typer(
     add_completion=False,
@@ -51,8 +61,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Keeps Jira and GitHub issues in step; one status per milestone across tools.",
 )
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: a scope like `jira:GHOST:` in a message is not `:ghost:`.
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
+# `run --every` floor (README, docs/configuration.md): a cycle reads every scope.
+MIN_EVERY = timedelta(minutes=1)
 
 
 class LogFormat(StrEnum):
@@ -69,6 +82,19 @@ class StatusFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     html = "html"
+    email = "email"
+
+
+# One option for every command that writes: the state store records which servers,
+# repositories and projects it was built against, and refuses others unless told.
+Rebind = Annotated[
+    bool,
+    typer.Option(
+        "--rebind",
+        help="After a deliberate move (new server, reseeded instance): accept the "
+        "configured systems and record them in the state store.",
+    ),
+]
 
 
 @dataclass
@@ -135,11 +161,14 @@ def check(ctx: typer.Context) -> None:
     options: Options = ctx.obj
     settings = options.settings()
     connectors = build_connectors(settings)
+    store = StateStore(settings.state)
     table = Table("connector", "user", "scope", "visible", "rate budget left")
     hidden: list[str] = []
+    identities: dict[str, Identity] = {}
     for name, connector in connectors.items():
         try:
             report = connector.check()
+            identities.update(checked(name, connector, report))
         finally:
             connector.close()
         budget = (
@@ -150,21 +179,28 @@ def check(ctx: typer.Context) -> None:
             if not scope.visible:
                 hidden.append(f"{name}:{scope.scope}")
     out.print(table)
+    out.print(probe(store), markup=False, highlight=False, soft_wrap=True)
+    moved = refusal(store, identities)
+    if moved is not None:
+        _complain(moved)
+        raise typer.Exit(2)
     if hidden:
         _complain(
             f"not visible with these credentials: {', '.join(hidden)}; "
             "check the names in the config and the token's access"
         )
-        raise typer.Exit(3)
+        # As `sync` answers the same problem: a name in the config to fix (exit 2).
+        raise typer.Exit(2)
     out.print(f"config {settings.path} is valid; every scope is visible", soft_wrap=True)
 
 
 @app.command()
-def pull(ctx: typer.Context) -> None:
+def pull(ctx: typer.Context, rebind: Rebind = False) -> None:
     """Fetch what changed in every scope into the state store."""
     options: Options = ctx.obj
     settings = options.settings()
-    raise typer.Exit(_cycle(options, settings, command="pull", links=[], rollups=False))
+    code = _cycle(options, settings, command="pull", links=[], rollups=False, rebind=rebind)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -174,6 +210,7 @@ def sync(
         bool, typer.Option("--dry-run", help="Print the plan; write nothing anywhere.")
     ] = False,
     link: Annotated[str | None, typer.Option("--link", help="Only this link.")] = None,
+    rebind: Rebind = False,
 ) -> None:
     """Pull, then plan and apply mirrored changes for every link (or one)."""
     options: Options = ctx.obj
@@ -186,6 +223,7 @@ def sync(
         links=links,
         rollups=False,
         dry_run=dry_run,
+        rebind=rebind,
     )
     raise typer.Exit(code)
 
@@ -215,14 +253,28 @@ def _cycle(
     rollups: bool,
     dry_run: bool = False,
     env: dict[str, str] | None = None,
+    rebind: bool = False,
 ) -> int:
-    """One pull, then the links' sync and the milestones' rollups from it; one run record."""
+    """One pull, then the links' sync and the milestones' rollups from it; one run record.
+
+    The systems are checked against those the store was built against first (exit 2 when
+    they differ, unless `rebind`), and recorded before anything is written to a tracker."""
     connectors = build_connectors(settings, env)
     store = StateStore(settings.state)
     started = datetime.now(UTC)
     try:
         with _progress(options) as step:
-            pulled = pull_all(connectors, store, on_scope=step, save=not dry_run)
+            bound: list[Binding] = []
+
+            def verify(scopes: list[str]) -> dict[str, TrackersyncError]:
+                # Only the scopes this process pulls are asked who they are (under their
+                # pull locks): a replica leaving every scope to another reads nothing.
+                bound.append(bind(connectors, store, rebind=rebind, only=scopes))
+                return bound[0].unread
+
+            pulled = pull_all(connectors, store, on_scope=step, save=not dry_run, verify=verify)
+            if not dry_run:
+                bound[0].remember(store, pulled)
             synced = sync_links(settings, connectors, store, links, pulled=pulled, dry_run=dry_run)
             rolled = []
             if rollups:
@@ -243,8 +295,7 @@ def _cycle(
             "links": {o.name: o.summary() for o in synced},
             "rollups": {o.name: {"published": o.published, "errors": o.errors} for o in rolled},
         }
-        outcome = "ok" if code == 0 else "failed"
-        store.record_run(command, started, datetime.now(UTC), outcome, summary)
+        store.record_run(command, started, datetime.now(UTC), runs_report.outcome(code), summary)
     return code
 
 
@@ -254,6 +305,7 @@ def rollup(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be published; write nothing.")
     ] = False,
+    rebind: Rebind = False,
 ) -> None:
     """Compute every milestone's rollup and publish it to each member."""
     options: Options = ctx.obj
@@ -269,6 +321,7 @@ def rollup(
         links=[],
         rollups=True,
         dry_run=dry_run,
+        rebind=rebind,
     )
     raise typer.Exit(code)
 
@@ -280,46 +333,77 @@ def run(
         bool, typer.Option("--once", help="One cycle, then exit with its code.")
     ] = False,
     every: Annotated[str, typer.Option("--every", help="Pause between cycles, e.g. 15m.")] = "15m",
+    rebind: Rebind = False,
 ) -> None:
     """The container entry point: pull, sync, rollup; repeat until SIGTERM."""
     options: Options = ctx.obj
-    try:
-        pause = parse_duration(every).total_seconds()
-    except ValueError as exc:
-        raise ConfigError(f"--every {every!r}: {exc}") from None
+    pause = _every(every, once=once)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         # The current cycle finishes; the wait between cycles ends at once.
         signal.signal(signum, lambda *_: stopping.set())
     while True:
-        code = _run_cycle(options)
+        code = _run_cycle(options, rebind=rebind)
+        # The first cycle records the systems; a later move is refused like any other.
+        rebind = False
         if once or stopping.wait(pause):
             raise typer.Exit(code)
 
 
-def _run_cycle(options: Options) -> int:
+def _every(every: str, *, once: bool) -> float:
+    """The pause between cycles; below `MIN_EVERY` a loop would hammer both APIs."""
+    try:
+        pause = parse_duration(every)
+    except ValueError as exc:
+        raise ConfigError(f"--every {every!r}: {exc}") from None
+    if pause < MIN_EVERY and not once:
+        raise ConfigError(
+            f"--every {every!r} is shorter than the floor of 1 minute "
+            "(each cycle reads every scope); use --every 1m or more"
+        )
+    return pause.total_seconds()
+
+
+def _run_cycle(options: Options, *, rebind: bool = False) -> int:
     settings = options.settings()
     rollups = bool(settings.milestones)
-    return _cycle(options, settings, command="run", links=settings.links, rollups=rollups)
+    started = datetime.now(UTC)
+    try:
+        return _cycle(
+            options, settings, command="run", links=settings.links, rollups=rollups, rebind=rebind
+        )
+    except ConfigError:
+        raise  # a config error or a lost identity: only a person can fix it, so `run` ends
+    except Exception as exc:  # anything else: recorded and logged, and the loop goes on
+        return record_failure(settings.state, started, exc)
 
 
 @app.command()
 def health(
     ctx: typer.Context,
     max_age: Annotated[
-        str, typer.Option("--max-age", help="Oldest acceptable successful cycle.")
+        str, typer.Option("--max-age", help="Oldest acceptable completed `run` cycle.")
     ] = "1h",
 ) -> None:
-    """Exit 0 if a cycle succeeded within --max-age (the container HEALTHCHECK), else 1."""
+    """Exit 0 if a `run` cycle completed within --max-age (the container HEALTHCHECK), else 1.
+
+    Completed means it ran to its end, with or without failed items (exit 0 or 1): one
+    item that always fails is a report, not a dead container. A manual `pull` or `sync`
+    says nothing about the container, so only `run` cycles count.
+    """
     options: Options = ctx.obj
     settings = options.settings()
-    limit = datetime.now(UTC) - parse_duration(max_age)
-    for record in StateStore(settings.state).runs(limit=50):
-        finished = datetime.fromisoformat(record["finished_at"].replace("Z", "+00:00"))
-        if record["outcome"] == "ok" and finished >= limit:
-            out.print(f"healthy: last successful {record['command']} at {record['finished_at']}")
-            return
-    _complain(f"unhealthy: no successful cycle since {limit.isoformat()}")
+    try:
+        limit = datetime.now(UTC) - parse_duration(max_age)
+    except ValueError as exc:
+        raise ConfigError(f"--max-age {max_age!r}: {exc}") from None
+    found = runs_report.last_completed_cycle(StateStore(settings.state).runs(limit=200), limit)
+    if found is not None:
+        out.print(
+            f"healthy: last run cycle completed at {found['finished_at']} ({found['outcome']})"
+        )
+        return
+    _complain(f"unhealthy: no run cycle completed since {limit.isoformat()}")
     raise typer.Exit(1)
 
 
@@ -327,7 +411,8 @@ def health(
 def status(
     ctx: typer.Context,
     format: Annotated[
-        StatusFormat, typer.Option("--format", help="table, markdown, json or html.")
+        StatusFormat,
+        typer.Option("--format", help="table, markdown, json, html or email (a .eml file)."),
     ] = StatusFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file.")] = None,
 ) -> None:
@@ -391,13 +476,15 @@ def _progress(options: Options) -> Iterator[Any]:
         yield lambda scope: bar.update(task, description=f"pulling {scope}")
 
 
-def _render_status(document: dict[str, Any], format: StatusFormat) -> Any:
+def _render_status(document: StatusDocument, format: StatusFormat) -> Any:
     if format is StatusFormat.json:
-        return json.dumps(document, indent=2)
+        return document.model_dump_json(indent=2)
     if format is StatusFormat.markdown:
         return text_report.markdown(document)
     if format is StatusFormat.html:
         return html_report.render(document)
+    if format is StatusFormat.email:
+        return mail_report.message(document).as_string()
     return text_report.table(document)
 
 
@@ -418,6 +505,8 @@ def _report_cycle(
         out.print_json(json.dumps(runs_report.plan_json(synced)))
     elif links:
         out.print(runs_report.plan_table(synced) if dry_run else runs_report.sync_table(synced))
+        for line in [] if dry_run else runs_report.comment_lines(synced):
+            out.print(line, markup=False, highlight=False)
     if rollups:
         out.print(runs_report.rollup_table(rolled, dry_run=dry_run))
         for where, text in runs_report.would_publish(rolled) if dry_run else []:
@@ -437,20 +526,37 @@ def _write(path: Path, text: str) -> None:
 
 def _complain(line: str) -> None:
     """One line on stderr, as every message to the user is shaped."""
-    err.print(f"trackersync: {line}", markup=False, highlight=False, soft_wrap=True)
+    err.print(f"trackersync: {redact(line)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs a command and maps our errors to exit codes in one place.
 
-    Usage errors are the command-line library's (exit 2); `typer.Exit` carries a
-    command's own exit code.
+    Usage errors are the command-line library's (exit 2), shown as one line like ours
+    rather than its framed box; `typer.Exit` carries a command's own exit code.
     """
     try:
-        app(args=argv, prog_name="trackersync")
+        code = app(args=argv, prog_name="trackersync", standalone_mode=False)
     except TrackersyncError as exc:
         _complain(f"{exc}")
         sys.exit(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # `trackersync` alone: the help, as asked for
+        sys.exit(exc.exit_code)
+    except ClickException as exc:
+        _complain(_usage_line(exc))
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _complain("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_line(exc: ClickException) -> str:
+    """`Invalid value for '--format': ... (see `trackersync status --help`)`."""
+    context = getattr(exc, "ctx", None)
+    where = f" (see `{context.command_path} --help`)" if context is not None else ""
+    return f"{exc.format_message()}{where}"
 
 
 __all__ = ["__version__", "app", "main"]

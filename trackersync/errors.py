@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from trackersync.redact import redact
+
 
 class TrackersyncError(Exception):
-    """Base of every error trackersync raises on purpose."""
+    """Base of every error trackersync raises on purpose.
+
+    Its message is shown, logged and stored in run records, so secrets are masked here,
+    once for every subclass (a URL with credentials, an error body echoing our headers).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(redact(message))
 
 
 class ConfigError(TrackersyncError):
@@ -28,8 +37,8 @@ class Unreachable(TrackersyncError):
 
     def __init__(self, system: str, url: str, reason: str) -> None:
         self.system = system
-        self.url = url
-        self.reason = reason
+        self.url = redact(url)
+        self.reason = redact(reason)
         super().__init__(f"{system}: cannot reach {url}: {reason}")
 
 
@@ -40,7 +49,7 @@ class AuthRefused(TrackersyncError):
 
     def __init__(self, system: str, url: str, hint: str) -> None:
         self.system = system
-        self.url = url
+        self.url = redact(url)
         self.hint = hint
         super().__init__(f"{system}: {url} refused the credentials: {hint}")
 
@@ -64,8 +73,14 @@ class ItemFailed(TrackersyncError):
 
     def __init__(self, ref: str, reason: str) -> None:
         self.ref = ref
-        self.reason = reason
+        self.reason = redact(reason)
         super().__init__(f"{ref}: {reason}")
+
+
+class WriteUnanswered(ItemFailed):
+    """A write answered 5xx, or not at all, after the retries it may have: it may or may
+    not have been applied. Only this item fails (exit 1); the link goes on, and a create
+    is looked for by its marker before it is sent again."""
 
 
 class MalformedData(TrackersyncError):
@@ -77,3 +92,23 @@ class MalformedData(TrackersyncError):
         self.system = system
         self.what = what
         super().__init__(f"{system}: unexpected API data: {what}")
+
+
+class GarbledAnswer(MalformedData):
+    """An answer cut off or not JSON at all (a proxy page, a dropped connection).
+
+    Retried like a 5xx by the retry layer; after the last attempt, exit 3 as for any
+    malformed answer.
+    """
+
+
+class ScopeNotVisible(ConfigError):
+    """A configured repository or project does not exist or the credentials cannot see it:
+    the user fixes the name in the config or the token's access (exit 2)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(
+            f"{scope}: not found, or not visible with these credentials; "
+            "check the name in the config and the token's access"
+        )

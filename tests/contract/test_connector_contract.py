@@ -7,14 +7,16 @@ from dataclasses import dataclass
 
 import pytest
 
-from trackersync.connectors.base import Connector
+from trackersync.connectors.base import MARKER_AUTHORS, Connector
 from trackersync.connectors.github.connector import GitHubConfig, GitHubConnector
 from trackersync.connectors.jira.connector import JiraConfig, JiraConnector
 from trackersync.connectors.retry import RetryPolicy
+from trackersync.cycle import pull_all
 from trackersync.sandbox.core import SandboxApp, SandboxServer
 from trackersync.sandbox.github import GitHubSandbox
 from trackersync.sandbox.jira import JiraSandbox
 from trackersync.sync.model import Origin, StatusCategory, Task, TaskFields
+from trackersync.sync.state import StateStore
 
 NO_SLEEP = RetryPolicy(sleep=lambda _seconds: None)
 SYNCED = ("title", "body", "status", "labels", "assignees", "milestone")
@@ -28,6 +30,9 @@ class Harness:
     create: Callable[[str], str]
     edit: Callable[[str, str], None]
     other_origin: str
+    # A person comments on item `key` / edits comment `id` of item `key`; returns the id.
+    comment: Callable[[str, str], str]
+    edit_comment: Callable[[str, str, str], None]
 
     def pull_all(self, cursor: dict | None = None):
         return self.connector.pull(self.scope, cursor or {})
@@ -49,6 +54,8 @@ def github_harness(server: SandboxServer, app: GitHubSandbox) -> Harness:
         create=lambda title: str(app.create_issue("acme/web", title, "body")["number"]),
         edit=lambda key, title: app.edit_issue("acme/web", int(key), title=title) and None,
         other_origin="jira:WEB#WEB-1",
+        comment=lambda key, body: str(app.add_comment("acme/web", int(key), body)["id"]),
+        edit_comment=lambda _key, cid, body: app.edit_comment("acme/web", int(cid), body) and None,
     )
 
 
@@ -66,6 +73,8 @@ def jira_harness(server: SandboxServer, app: JiraSandbox) -> Harness:
         create=lambda title: app.create_issue("WEB", title, "body")["key"],
         edit=lambda key, title: app.edit_issue(key, summary=title) and None,
         other_origin="gh:acme/web#1",
+        comment=lambda key, body: str(app.add_comment(key, body)["id"]),
+        edit_comment=lambda key, cid, body: app.edit_comment(key, cid, body) and None,
     )
 
 
@@ -124,7 +133,8 @@ def test_the_cursor_only_moves_forward(harness: Harness) -> None:
 
 
 def synced(task: Task) -> dict:
-    return {name: getattr(task, name) for name in SYNCED} | {"twin_of": task.raw.get("twin_of")}
+    marker = {"twin_of": task.twin_of, "by_trackersync": task.by_trackersync}
+    return {name: getattr(task, name) for name in SYNCED} | marker
 
 
 def test_a_created_twin_pulls_back_exactly_as_returned(harness: Harness) -> None:
@@ -135,7 +145,7 @@ def test_a_created_twin_pulls_back_exactly_as_returned(harness: Harness) -> None
     created = harness.connector.create_item(harness.scope, fields, origin)
     [pulled] = harness.pull_all().tasks
     assert synced(pulled) == synced(created)
-    assert pulled.raw["twin_of"] == harness.other_origin
+    assert (pulled.twin_of, pulled.by_trackersync) == (harness.other_origin, True)
     assert pulled.title == "Mirrored"
 
 
@@ -171,8 +181,49 @@ def test_a_mirrored_comment_pulls_back_with_its_marker(harness: Harness) -> None
     )
     written = harness.connector.create_comment(task, "Looks *good*", origin)
     second = harness.pull_all(first.cursor)
-    comments = [c for cs in second.comments.values() for c in cs] + [
-        c for t in second.tasks for c in t.comments
-    ]
-    [pulled] = [c for c in comments if c.id == written.id]
+    # `PullResult.comments` is the one path comments travel by (docs/connectors.md).
+    [pulled] = [c for c in second.comments[task.ref.key] if c.id == written.id]
     assert (pulled.body, pulled.mirror_of) == (written.body, f"{harness.other_origin}/77")
+    assert (pulled.by_trackersync, written.by_trackersync) == (True, True)
+
+
+def test_a_new_comment_on_an_unchanged_item_is_in_the_next_pull_comments(
+    harness: Harness,
+) -> None:
+    key = harness.create("quiet item")
+    first = harness.pull_all()
+    comment_id = harness.comment(key, "A person's comment")
+    second = harness.pull_all(first.cursor)
+    assert [(c.id, c.body) for c in second.comments[key]] == [(comment_id, "A person's comment")]
+    assert harness.pull_all(second.cursor).comments == {}
+
+
+def test_a_comment_edit_is_in_the_next_pull_comments(harness: Harness) -> None:
+    key = harness.create("item")
+    comment_id = harness.comment(key, "before")
+    first = harness.pull_all()
+    harness.edit_comment(key, comment_id, "after")
+    second = harness.pull_all(first.cursor)
+    [edited] = [c for c in second.comments[key] if c.id == comment_id]
+    assert edited.body == "after"
+    assert edited.updated_at > edited.created_at
+
+
+def test_pulled_comments_are_stored_with_their_item(harness: Harness, tmp_path) -> None:
+    key = harness.create("item")
+    comment_id = harness.comment(key, "kept")
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    assert pull_all({harness.connector.name: harness.connector}, store).exit_code == 0
+    [task] = store.tasks()
+    assert [(c.id, c.body) for c in task.comments] == [(comment_id, "kept")]
+
+
+def test_a_cursor_from_before_marker_authors_reads_the_scope_again(harness: Harness) -> None:
+    keys = [harness.create(f"item {n}") for n in range(3)]
+    cursor = dict(harness.pull_all().cursor)
+    assert harness.pull_all(cursor).tasks == []
+    # Stored items of that release carry no authorship: every one is read once more.
+    del cursor[MARKER_AUTHORS]
+    again = harness.pull_all(cursor)
+    assert sorted(t.ref.key for t in again.tasks) == sorted(keys)
+    assert harness.pull_all(again.cursor).tasks == []

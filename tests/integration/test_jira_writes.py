@@ -11,7 +11,7 @@ from jira_fixtures import connector as make_connector
 from jira_fixtures import make_sandbox, serve
 
 from trackersync.connectors.jira.connector import JiraConnector
-from trackersync.errors import AuthRefused, ItemFailed, Unreachable
+from trackersync.errors import AuthRefused, ItemFailed, WriteUnanswered
 from trackersync.sandbox.core import RequestRecord
 from trackersync.sandbox.jira import JiraSandbox
 from trackersync.sync.model import Origin, StatusCategory, Task, TaskFields
@@ -80,7 +80,7 @@ def test_create_carries_every_field_and_pull_shows_exactly_what_it_returned(
     ]
     assert created == pulled(jira, key)
     assert created.title == fields.title
-    assert created.raw["twin_of"] == "gh:acme/web#12"
+    assert (created.twin_of, created.by_trackersync) == ("gh:acme/web#12", True)
     assert (created.labels, created.assignees, created.milestone) == (
         ("bug", "needs-triage"),
         (ADA,),
@@ -159,7 +159,10 @@ def test_a_missing_version_is_created_once(sandbox: JiraSandbox, jira: JiraConne
     two = jira.create_item("WEB", TaskFields(title="b", milestone="3.0"), origin(2))
     assert sandbox.log.count("POST", f"{API}/version") == 1
     assert sandbox.log.count("GET", f"{API}/project/WEB/versions") == 1  # the pull's only
-    assert len(sandbox.log.since(mark)) == 7
+    # the version is created by `projectId` (the spec referee refuses the deprecated
+    # `project` key), so the project is read once per run for its id
+    assert [r.path for r in sandbox.log.since(mark)].count(f"{API}/project/WEB") == 1
+    assert len(sandbox.log.since(mark)) == 8
     assert one.milestone == two.milestone == "3.0"
     assert [v["name"] for v in sandbox.versions("WEB")] == ["2.0", "3.0"]
 
@@ -320,7 +323,10 @@ def test_find_twin_reads_the_marker_from_one_search(
 
     assert found == created
     assert missing is None
-    assert calls(sandbox.log.since(mark)) == [("POST", "/search/jql")] * 2
+    # A twin missing from search may only not be indexed yet: the keys after the newest
+    # one search shows are read directly until three in a row do not exist.
+    probes = [("GET", f"/issue/WEB-{n}") for n in (3, 4, 5)]
+    assert calls(sandbox.log.since(mark)) == [("POST", "/search/jql")] * 2 + probes
     assert sandbox.queries[-1] == ('project = "WEB" AND created >= "-60m" ORDER BY created DESC')
 
 
@@ -328,7 +334,7 @@ def test_pull_reads_markers_inline(sandbox: JiraSandbox, jira: JiraConnector) ->
     created = jira.create_item("WEB", TaskFields(title="mirrored"), origin(3))
     mark = sandbox.log.mark()
     result = jira.pull("WEB", {})
-    assert [t.raw.get("twin_of") for t in result.tasks] == ["gh:acme/web#3"]
+    assert [t.twin_of for t in result.tasks] == ["gh:acme/web#3"]
     assert result.tasks == [created]
     assert len(sandbox.log.since(mark)) == 2  # one search page, the versions
 
@@ -360,7 +366,8 @@ def test_a_write_is_not_repeated_on_a_server_error(
 ) -> None:
     sandbox.faults.error_rate = 1.0
     mark = sandbox.log.mark()
-    with pytest.raises(Unreachable, match="not repeated"):
+    # Only this item fails (the link goes on); the engine looks for it by marker.
+    with pytest.raises(WriteUnanswered, match="not repeated"):
         jira.create_item("WEB", TaskFields(title="t"), origin())
     assert calls(sandbox.log.since(mark)) == [("POST", "/issue")]
 

@@ -258,6 +258,7 @@ def test_labels_create_and_list(repo) -> None:
     assert duplicate.value.status == 422
 
 
+@pytest.mark.spec_exempt("PyGithub's Milestone.edit sends due_on as a date; the description wants a date-time")
 def test_milestones_create_edit_and_counts(sandbox, repo) -> None:
     milestone = repo.create_milestone("v2.0", description="Release", due_on=date(2026, 12, 15))
     sandbox.create_issue(REPO, "open one", milestone="v2.0")

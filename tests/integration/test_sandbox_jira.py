@@ -27,6 +27,7 @@ def test_enhanced_search_pages_everything_on_cloud() -> None:
     assert first_page.nextPageToken
 
 
+@pytest.mark.spec_exempt("the jira library sends validateQuery=True (the enum is lower-case); removed /search answers 410")
 def test_search_issues_on_cloud_uses_the_new_endpoint_and_old_one_is_gone() -> None:
     sandbox = make_sandbox()
     seed(sandbox, 3)
@@ -42,6 +43,7 @@ def test_search_issues_on_cloud_uses_the_new_endpoint_and_old_one_is_gone() -> N
     assert "CHANGE-2046" in (caught.value.text or "")
 
 
+@pytest.mark.spec_exempt("the jira library sends validateQuery=True (the enum is lower-case)")
 def test_offset_search_on_server_with_pat() -> None:
     sandbox = make_sandbox("Server")
     seed(sandbox, 120)
@@ -67,6 +69,7 @@ def test_bad_jql_is_a_400_with_jira_error_messages() -> None:
     assert "Field 'sprint' does not exist" in (caught.value.text or "")
 
 
+@pytest.mark.spec_exempt("the jira library's transition_issue sends the transition id as a number, not a string")
 def test_create_edit_transition_and_comment() -> None:
     sandbox = make_sandbox()
     sandbox.create_version("WEB", "2.0")
@@ -114,6 +117,7 @@ def test_reopening_clears_the_resolution() -> None:
         assert jira.issue(key).fields.resolution is None
 
 
+@pytest.mark.spec_exempt("the jira library's create_version sends the deprecated `project`, no `projectId`")
 def test_versions_create_update_release() -> None:
     sandbox = make_sandbox()
     with serve(sandbox) as origin:
@@ -129,6 +133,7 @@ def test_versions_create_update_release() -> None:
     assert too_long.value.status_code == 400
 
 
+@pytest.mark.spec_exempt("Jira answers GET remotelink with a list; its description claims one object")
 def test_issue_properties_and_idempotent_remote_links() -> None:
     sandbox = make_sandbox()
     key = sandbox.create_issue("WEB", "x")["key"]

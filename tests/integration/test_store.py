@@ -70,7 +70,7 @@ def test_migrations_are_idempotent_and_versioned(state_url: str) -> None:
     store.migrate()
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM ts_alembic_version")).scalar()
-    assert version == "0006"
+    assert version == "0007"
 
 
 def test_link_state_round_trips(state_url: str) -> None:
@@ -118,3 +118,32 @@ def test_sqlite_ddl_is_transactional_so_a_migration_appears_whole(tmp_path) -> N
     with pytest.raises(RuntimeError):
         create_then_fail()
     assert not sa.inspect(store.engine).has_table("probe")
+
+
+def test_comments_carried_on_pulled_items_are_stored(state_url: str) -> None:
+    # Jira's search returns comments inside the issues: they must be stored all the same.
+    store = StateStore(state_url)
+    task = make_task("gh:acme/web#1", comments=(make_comment("10"), make_comment("11", "b")))
+    store.save_pull(pulled(task), T0)
+    [stored] = store.tasks()
+    assert [(c.id, c.body) for c in stored.comments] == [("10", "hello"), ("11", "b")]
+
+
+def test_with_pull_reads_as_the_store_will_after_saving_the_pull(state_url: str) -> None:
+    # What a dry run plans from must equal what the real run reads back.
+    from trackersync.sync.state.store import with_pull
+
+    store = StateStore(state_url)
+    one, two = make_task("gh:acme/web#1"), make_task("gh:acme/web#2")
+    store.save_pull(pulled(one, two, comments={"1": [make_comment("10")]}), T0)
+    later = T0 + timedelta(hours=1)
+    edited = make_comment("10", "edited", updated_at=later)
+    second = pulled(
+        one.model_copy(update={"title": "Changed", "updated_at": later}),
+        make_task("gh:acme/web#3", comments=(make_comment("30", created_at=later),)),
+        comments={"1": [edited], "2": [make_comment("20")]},
+    )
+    predicted = with_pull(store.tasks(SCOPE), second)
+    store.save_pull(second, T0)
+    assert predicted == store.tasks(SCOPE)
+    assert [[c.body for c in t.comments] for t in predicted] == [["edited"], ["hello"], ["hello"]]

@@ -169,3 +169,22 @@ def test_a_removed_marker_is_written_back(world: World) -> None:
     assert world.jira.issue(key)["fields"]["description"] == "rewritten on GitHub"
     assert world.marked_pairs() == world.pairs()
     assert world.sync().writes == 0
+
+
+def identity_reads(world: World) -> tuple[int, int]:
+    """`GET /user` on GitHub and `GET /myself` on Jira, so far."""
+    return world.github.log.count("GET", "/api/v3/user"), world.jira.log.count(
+        "GET", "/rest/api/2/myself"
+    )
+
+
+def test_marker_authors_cost_at_most_one_identity_read_per_connector_and_run(
+    world: World,
+) -> None:
+    seed(world, jira=3, github=3)
+    world.sync()  # creates only: each create's answer names trackersync's own account
+    assert identity_reads(world) == (0, 0)
+    world.sync()  # pulls the six new mirrors, each with its marker to check
+    assert identity_reads(world) == (1, 1)
+    world.sync()  # nothing changed: no marker to check
+    assert identity_reads(world) == (1, 1)

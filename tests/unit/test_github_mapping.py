@@ -180,10 +180,19 @@ def test_missing_key_is_malformed_data() -> None:
     ("item", "expected"),
     [
         pytest.param(make_issue(), False, id="issue"),
-        pytest.param(make_issue(pull_request={"url": "x"}), True, id="pull-request"),
+        pytest.param(
+            make_issue(pull_request={"url": "x", "html_url": "https://h/pull/1"}),
+            True,
+            id="pull-request",
+        ),
+        pytest.param(
+            make_issue(pull_request={"url": None, "html_url": None, "diff_url": None}),
+            False,
+            id="null-html-url-is-an-issue",
+        ),
     ],
 )
-def test_pull_requests_are_recognised_by_key(item: dict[str, Any], expected: bool) -> None:
+def test_pull_requests_are_recognised_by_their_page(item: dict[str, Any], expected: bool) -> None:
     assert is_pull_request(item) is expected
 
 
@@ -406,12 +415,12 @@ def test_text_written_below_the_footer_is_kept() -> None:
     assert (split.text, split.twin_of) == ("top\n\nbelow", "jira:WEB#WEB-7")
 
 
-def test_issue_to_task_reads_the_marker_into_raw() -> None:
+def test_issue_to_task_reads_the_marker_into_twin_of() -> None:
     task = issue_to_task("gh", "acme/web", make_issue(body="Text" + footer(ORIGIN)))
     assert task.body == "Text"
-    assert task.raw["twin_of"] == "jira:WEB#WEB-7"
+    assert task.twin_of == "jira:WEB#WEB-7"
     assert task.raw["footer"] == footer(ORIGIN)
-    assert "twin_of" not in issue_to_task("gh", "acme/web", make_issue()).raw
+    assert issue_to_task("gh", "acme/web", make_issue()).twin_of is None
 
 
 @pytest.mark.parametrize(
@@ -456,7 +465,9 @@ def test_author_and_origin_are_escaped_in_the_header() -> None:
         author="@org/team *[x]*",
     )
     header = comment_text("b", odd).split("\n", 1)[0]
-    assert header == "**\\@org/team \\*\\[x\\]\\*** on [Jira WEB-7](https://x/a%20b%28c%29):"
+    # A zero-width space after the `@`: GitHub ignores the backslash when finding mentions.
+    expected = "**\\@\u200borg/team \\*\\[x\\]\\*** on [Jira WEB-7](https://x/a%20b%28c%29):"
+    assert header == expected
     assert split_comment(comment_text("b", odd)) == ("b", "jira:WEB#WEB-7/1")
 
 
@@ -518,3 +529,14 @@ def test_filter_params(query: Any, labels: str) -> None:
 def test_filter_params_refuses_what_it_cannot_do(query: Any) -> None:
     with pytest.raises(ConfigError):
         filter_params("gh", query)
+
+
+@pytest.mark.parametrize(
+    ("labels", "blocked"),
+    [([label("Blocked")], True), ([label("bug")], False), ([], False)],
+    ids=["blocked-label", "other-label", "none"],
+)
+def test_a_blocked_label_is_the_blocked_field(labels: list[dict[str, Any]], blocked: bool) -> None:
+    task = issue_to_task("gh", "acme/web", make_issue(labels=labels, milestone={"title": "v2.0"}))
+    assert task.blocked is blocked
+    assert task.fix_versions == ("v2.0",)

@@ -104,7 +104,12 @@ def test_order_by(text: str, order: tuple[tuple[str, bool], ...]) -> None:
         pytest.param("(project = WEB", r"expecting \)", id="unclosed-parenthesis"),
         pytest.param("project = WEB ORDER updated", "expecting 'by'", id="order-without-by"),
         pytest.param("project = WEB project = API", "unexpected 'project'", id="missing-and"),
-        pytest.param("project ~ WEB", "expecting an operator", id="unsupported-operator"),
+        pytest.param(
+            "project ~ WEB", "operator '~' is not supported by the 'project'", id="unsupported-operator"
+        ),
+        pytest.param(
+            'summary = "x"', "operator '=' is not supported by the 'summary'", id="text-equals"
+        ),
     ],
 )
 def test_rejects(text: str, message: str) -> None:

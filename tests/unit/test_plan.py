@@ -56,7 +56,7 @@ def test_one_way_link_creates_only_in_the_target() -> None:
 
 
 def test_mirrors_are_adopted_not_recreated() -> None:
-    mirror = make_task(G1, title="Title of jira:WEB#WEB-1", raw={"twin_of": J1})
+    mirror = make_task(G1, title="Title of jira:WEB#WEB-1", twin_of=J1, by_trackersync=True)
     result = plan(LinkState(), [make_task(J1)], [mirror], make_link())
     assert [type(a) for a in result.actions] == [Adopt]
     assert result.actions[0].bases["title"] == (
@@ -92,7 +92,7 @@ def test_items_outside_the_filter_get_no_twin() -> None:
         pytest.param(
             {"body": "hi @octocat <b>x</b>"},
             {},
-            {"target": {"body": "hi `@octocat` &lt;b>x&lt;/b>"}},
+            {"target": {"body": "hi @\u200boctocat &lt;b>x&lt;/b>"}},
             id="body-neutralized",
         ),
         pytest.param({"title": "Same"}, {"title": "Same"}, {}, id="both-changed-alike"),
@@ -162,7 +162,7 @@ def test_comments_are_mirrored_once_and_edits_follow() -> None:
     [mirror] = [a for a in first.actions if isinstance(a, MirrorComment)]
     assert (mirror.side, mirror.copy_.body, mirror.existing) == ("target", "looks good", None)
 
-    mirrored = make_comment("900", "looks good", mirror_of=f"{J1}/10")
+    mirrored = make_comment("900", "looks good", mirror_of=f"{J1}/10", by_trackersync=True)
     t2 = t.model_copy(update={"comments": (mirrored,)})
     known = CommentTwin(G1, "900", mirror.copy_.origin_updated)
     state = LinkState(twins={J1: G1}, bases=in_step(BASE, BASE).bases, comments={f"{J1}/10": known})
@@ -180,7 +180,7 @@ def test_comments_are_mirrored_once_and_edits_follow() -> None:
 def test_mirrored_comments_found_by_marker_are_adopted() -> None:
     s, t = pair(
         {"comments": (make_comment("10"),)},
-        {"comments": (make_comment("900", mirror_of=f"{J1}/10"),)},
+        {"comments": (make_comment("900", mirror_of=f"{J1}/10", by_trackersync=True),)},
     )
     result = plan(in_step(BASE, BASE), [s], [t], make_link())
     assert [type(a) for a in result.actions] == [AdoptComment]
@@ -223,5 +223,28 @@ def test_a_mirror_that_lost_its_marker_gets_it_back() -> None:
     assert (update.side, update.changes.model_fields_set) == ("target", set())
     assert update.marker is not None
     assert update.marker.ref == J1
-    marked = t.model_copy(update={"raw": {"twin_of": J1}})
+    marked = t.model_copy(update={"twin_of": J1, "by_trackersync": True})
     assert plan(state, [s], [marked], make_link()).actions == []
+
+
+def test_a_marker_counts_only_on_an_item_trackersync_created() -> None:
+    pasted = make_task(G1, twin_of=J1, by_trackersync=False)
+    result = plan(LinkState(), [make_task(J1)], [pasted], make_link())
+    assert not [a for a in result.actions if isinstance(a, Adopt)]
+    # The Jira item gets a twin of its own; the item with the pasted marker gets none.
+    assert [(a.origin.ref, a.side) for a in result.actions if isinstance(a, Create)] == [
+        (J1, "target")
+    ]
+    assert result.warnings == [
+        f"{G1} carries a trackersync marker naming {J1} but was not created by "
+        "trackersync's account: ignored"
+    ]
+
+
+def test_a_mirror_is_adopted_only_when_its_origin_takes_part_in_the_link() -> None:
+    mirror = make_task(G1, twin_of=J1, by_trackersync=True)
+    inside = make_link(source=replace(JIRA, takes_part=frozenset({"WEB-1"})))
+    outside = make_link(source=replace(JIRA, takes_part=frozenset({"WEB-2"})))
+    adopted = plan(LinkState(), [make_task(J1)], [mirror], inside).actions
+    assert [(a.source_ref, a.target_ref) for a in adopted if isinstance(a, Adopt)] == [(J1, G1)]
+    assert plan(LinkState(), [make_task(J1)], [mirror], outside).actions == []

@@ -7,6 +7,7 @@ becomes one `ConfigError` naming the file, the key path and what was expected.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,14 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from trackersync.config.models import LinkConfig, MilestoneConfig, parse_scope
 from trackersync.connectors.base import Connector, ConnectorConfig
@@ -80,6 +88,9 @@ def load(path: Path) -> Settings:
         top = TopLevel(**raw)
     except ValidationError as exc:
         raise _config_error(path, exc) from None
+    except SettingsError:
+        raise _environment_error(path) from None
+    _check_state(path, top.state)
     connectors = {
         name: _connector_config(path, name, section) for name, section in top.connectors.items()
     }
@@ -91,6 +102,12 @@ def load(path: Path) -> Settings:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start}; "
+            "save the file as UTF-8",
+            path=str(path),
+        ) from None
     except FileNotFoundError:
         raise ConfigError(
             "config file not found; create one with `trackersync init` or pass --config",
@@ -130,11 +147,53 @@ def _connector_config(path: Path, name: str, section: Mapping[str, Any]) -> Conn
         raise _config_error(path, exc, prefix=key) from None
 
 
+def _environment_error(path: Path) -> ConfigError:
+    """pydantic-settings says which field, not which variable: name the variable."""
+    for name in ("connectors", "links", "milestones"):
+        variable = f"TRACKERSYNC_{name.upper()}"
+        value = os.environ.get(variable)
+        if value is None:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            return ConfigError(f"environment variable {variable} is not valid JSON", path=str(path))
+    return ConfigError("a TRACKERSYNC_* environment variable is not valid JSON", path=str(path))
+
+
+# The databases the state store is built and tested for.
+STATE_BACKENDS = ("sqlite", "postgresql")
+
+
+def _check_state(path: Path, url: str) -> None:
+    """`state:` is a SQLite file or a PostgreSQL database; anything else fails later."""
+    example = "sqlite:///trackersync.db or postgresql+psycopg://user@host/db"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        message = f"not a database URL; use {example}"
+        raise ConfigError(message, path=str(path), key="state") from None
+    backend = parsed.get_backend_name()
+    if backend not in STATE_BACKENDS:
+        raise ConfigError(
+            f"{backend!r} is not supported; use {example}", path=str(path), key="state"
+        )
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "an in-memory SQLite database forgets everything between runs; name a file, "
+            "e.g. sqlite:///trackersync.db",
+            path=str(path),
+            key="state",
+        )
+
+
 def _check_references(settings: Settings) -> None:
     scopes = set(settings.scopes())
+    pairs: dict[frozenset[str], int] = {}
     for index, link in enumerate(settings.links):
         for side in ("source", "target"):
             _check_scope(settings, scopes, getattr(link, side), f"links[{index}].{side}")
+        _check_link_pair(settings, pairs, index, link)
     names = [link.name for link in settings.links]
     for index, name in enumerate(names):
         if names.index(name) != index:
@@ -151,6 +210,28 @@ def _check_references(settings: Settings) -> None:
             if target != "members":
                 scope = str(Ref.parse(target).scope_ref)
                 _check_scope(settings, scopes, scope, f"milestones[{index}].publish[{number}]")
+
+
+def _check_link_pair(
+    settings: Settings, pairs: dict[frozenset[str], int], index: int, link: LinkConfig
+) -> None:
+    """A link mirrors two different scopes, and no two links the same two: either would
+    mirror every item into a scope that already holds it (issues multiply each run)."""
+    if link.source == link.target:
+        raise ConfigError(
+            f"is the same scope as the source ({link.source}); a link joins two scopes",
+            path=str(settings.path),
+            key=f"links[{index}].target",
+        )
+    pair = frozenset((link.source, link.target))
+    if pair in pairs:
+        raise ConfigError(
+            f"links {link.source} and {link.target}, as links[{pairs[pair]}] does already; "
+            "keep one link per pair of scopes",
+            path=str(settings.path),
+            key=f"links[{index}]",
+        )
+    pairs[pair] = index
 
 
 def _check_scope(settings: Settings, scopes: set[str], scope: str, key: str) -> None:

@@ -63,6 +63,11 @@ class LinkConfig(_Strict):
     conflict: Literal["newest", "source", "target"] = "newest"
     status: StatusOverrides | None = None
     users: dict[str, str] = Field(default_factory=dict)
+    # GitHub label -> Jira issue type of created twins (`{bug: Bug}`); the type of a Jira
+    # item comes to GitHub as the label it maps from.
+    types: dict[str, str] = Field(default_factory=dict)
+    # Whether items another link created as mirrors get twins here too (A -> B -> C).
+    chain: bool = False
 
     @field_validator("source", "target")
     @classmethod

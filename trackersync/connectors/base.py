@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -23,9 +24,12 @@ __all__ = [
     "Connector",
     "ConnectorConfig",
     "Duration",
+    "HttpUrl",
+    "MARKER_AUTHORS",
     "PullResult",
     "RateBudget",
     "ScopeReport",
+    "authorship_cursor",
     "parse_duration",
 ]
 
@@ -48,13 +52,40 @@ def parse_duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+def parse_http_url(value: Any) -> str:
+    """An http(s) URL with a host (and a valid port), as every tracker API is reached."""
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL with a host")
+    return text
+
+
+HttpUrl = Annotated[str, BeforeValidator(parse_http_url)]
+
+
+# Cursors written since pulls record who wrote each marker (`by_trackersync`) say so with
+# this key. Items stored before carry no authorship: a cursor without the key makes the
+# pull read the whole scope once, so every stored marker gets its author checked.
+MARKER_AUTHORS = "marker_authors"
+
+
+def authorship_cursor(cursor: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`cursor`, or {} (a full pull) when it predates authorship checks."""
+    return cursor if cursor.get(MARKER_AUTHORS) == 1 else {}
+
+
 class ConnectorConfig(BaseModel):
     """Keys every connector section has; subclasses add their scopes and options."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str
-    url: str
+    url: HttpUrl
     token_env: str
     timeout: Duration = timedelta(seconds=30)
 
@@ -136,19 +167,44 @@ class Connector(ABC):
 
     @abstractmethod
     def pull(self, scope: str, cursor: Mapping[str, Any]) -> PullResult:
-        """Fetch what changed in `scope` since `cursor` ({} for a first pull)."""
+        """Fetch what changed in `scope` since `cursor` ({} for a first pull).
+
+        Comments travel by one path, `PullResult.comments`: every comment new or edited
+        since `cursor`, keyed by the item key, also when its item did not change (then it
+        is not in `tasks`). A system whose API returns comments inside the items may leave
+        them on `Task.comments` instead; `PullResult` folds those into `comments` when it
+        is built. The store saves `comments` alone and the engine plans from the store.
+        """
+
+    def identity(self, scope: str) -> dict[str, str] | None:
+        """Which system `scope` lives on, as plain text values: the server's URL and
+        whatever tells this server, repository or project apart from a reseeded or other
+        one at the same place (ids). The state store records it on first use and refuses
+        to run against another. Called once per scope and run, before `pull`; it should
+        cost at most one request. None (the default) means: not checked.
+        """
+        del scope
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release sessions; called once at the end of a run."""
+
+    def clock_offset(self) -> timedelta | None:
+        """How far the server's clock runs ahead of this machine's (its `Date` header
+        minus the local time it arrived), as measured during this run; None when unknown.
+        "Newest wins" compares two servers' timestamps corrected by it."""
+        return None
 
     # --- writing (used by `sync`; see docs/connectors.md for the marker contract) --------
     #
     # Every write returns the item or comment exactly as the next `pull` will show it
     # (same mapping), so the engine can record what it wrote and never mistake its own
     # write for a user's edit. Items and comments created by trackersync carry a durable
-    # marker back to their origin; `pull` reports it as `Task.raw["twin_of"]` (the
-    # origin's ref text) and `Comment.mirror_of` (the origin's `Origin.marker_id`), and
-    # strips marker and link-back text from `body`.
+    # marker back to their origin; `pull` reports it as `Task.twin_of` (the origin's ref
+    # text) and `Comment.mirror_of` (the origin's `Origin.marker_id`), and strips marker
+    # and link-back text from `body`. Anyone can paste a marker, so `pull` also sets
+    # `by_trackersync` on every marked item and comment: True only when the account the
+    # connector authenticates as created it (the engine trusts no other marker).
 
     def create_item(self, scope: str, fields: TaskFields, origin: Origin) -> Task:
         """Create an item in `scope` with a marker and a visible link back to `origin`."""

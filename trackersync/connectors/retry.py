@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import tenacity
 
-from trackersync.errors import RateLimited
+from trackersync.errors import GarbledAnswer, RateLimited
 
 T = TypeVar("T")
 
@@ -48,6 +48,15 @@ class Failure:
 # applied before the connection broke is never retried here: creates are made idempotent
 # by markers and reconciled on the next run instead.
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Writes whose repetition leaves the same result as one success: the same values sent
+# again (PUT and PATCH of an item's fields, a property, a comment's text). POST creates
+# and transitions are not among them.
+REPEATABLE_WRITES = frozenset({"PUT", "PATCH", "DELETE"})
+
+
+def repeatable(method: str) -> bool:
+    """Whether a request with this HTTP method may be retried after a 5xx or no answer."""
+    return method.upper() in REPEATABLE_WRITES | {"GET", "HEAD"}
 
 
 def decide(failure: Failure, *, idempotent: bool) -> Decision:
@@ -59,6 +68,16 @@ def decide(failure: Failure, *, idempotent: bool) -> Decision:
     if failure.status in RETRYABLE_STATUSES:
         return Decision.RETRY if idempotent else Decision.FAIL
     return Decision.FAIL
+
+
+def failure_of(
+    exc: BaseException, classify: Callable[[BaseException], Failure | None]
+) -> Failure | None:
+    """The connector's view of `exc`; an answer cut off or not JSON counts as no answer
+    (retried when the request is safe to repeat, like a 5xx)."""
+    if isinstance(exc, GarbledAnswer):
+        return Failure(None)
+    return classify(exc)
 
 
 def server_wait(failure: Failure, now: datetime) -> float | None:
@@ -121,12 +140,12 @@ def call_with_retry(
         exc = state.outcome.exception() if state.outcome else None
         if exc is None:
             return False
-        failure = classify(exc)
+        failure = failure_of(exc, classify)
         return failure is not None and decide(failure, idempotent=idempotent) is Decision.RETRY
 
     def wait(state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        failure = classify(exc) if exc is not None else None
+        failure = failure_of(exc, classify) if exc is not None else None
         asked = server_wait(failure, datetime.now(UTC)) if failure else None
         if asked is not None and asked > policy.max_wait:
             reset = failure.header("X-RateLimit-Reset") if failure else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from trackersync.config.loading import Settings
@@ -31,6 +32,8 @@ class LinkOutcome:
     report: ApplyReport | None = None
     skipped: str | None = None
     error: TrackersyncError | None = None
+    # The systems of the link's source and target, to name comment directions.
+    systems: tuple[str, str] = ("source", "target")
 
     @property
     def exit_code(self) -> int:
@@ -52,15 +55,32 @@ class LinkOutcome:
             "conflicts": [
                 a.reason for a in self.plan.actions if isinstance(a, Update) and a.conflicts
             ],
+            # Both values of every conflict and which won: `status` lists the recent ones.
+            "conflict_records": [
+                {"link": self.name, "systems": list(self.systems), **c.as_json()}
+                for c in self.plan.conflicts
+            ],
             "warnings": self.plan.warnings,
             "errors": [f"{action.reason}: {reason}" for action, reason in failed]
             + ([str(self.error)] if self.error else []),
             "skipped": self.skipped,
+            "comments": {f"{frm} → {to}": n for frm, to, n in self.comments_mirrored()},
         }
+
+    def comments_mirrored(self) -> list[tuple[str, str, int]]:
+        """(from system, to system, comments posted or rewritten), both directions."""
+        written = self.report.comments if self.report else {}
+        source, target = self.systems
+        return [
+            (source, target, written.get("target", 0)),
+            (target, source, written.get("source", 0)),
+        ]
 
 
 def link_spec(settings: Settings, link: LinkConfig, connectors: dict[str, Connector]) -> LinkSpec:
     """The engine's view of a configured link."""
+    names = _milestone_names(settings, link)
+    mapped = {"source": frozenset(names), "target": frozenset(names.values())}
     sides = {}
     for side_name in ("source", "target"):
         scope = Ref.parse(getattr(link, side_name))
@@ -75,6 +95,8 @@ def link_spec(settings: Settings, link: LinkConfig, connectors: dict[str, Connec
             renders_html=cls.renders_html,
             text_limit=cls.text_limit,
             status_overrides=overrides,
+            milestones=mapped[side_name],
+            clock_offset=_clock_offset(connectors[scope.connector]),
         )
     source_type = settings.connectors[sides["source"].scope.connector].type
     # The config's `users` map is keyed by Jira user: orient it source -> target.
@@ -87,8 +109,19 @@ def link_spec(settings: Settings, link: LinkConfig, connectors: dict[str, Connec
         fields=tuple(link.fields),
         conflict=link.conflict,
         users=users,
-        milestones=_milestone_names(settings, link),
+        milestones=names,
+        chain=link.chain,
+        types=dict(link.types),
     )
+
+
+def _clock_offset(connector: Connector) -> timedelta:
+    """The connector's measured clock offset; none known (or the system unreachable,
+    which its pull reports) counts as in step."""
+    try:
+        return connector.clock_offset() or timedelta(0)
+    except TrackersyncError:
+        return timedelta(0)
 
 
 def _milestone_names(settings: Settings, link: LinkConfig) -> dict[str, str]:
@@ -114,7 +147,9 @@ def sync_links(
     """Plan every link from the pulled items; apply unless `dry_run`."""
     outcomes = []
     for link in links:
-        with link_lock(store, link.name) as held:
+        # A dry run writes nothing, not even a lock file: it needs no lock.
+        lock = nullcontext(True) if dry_run else link_lock(store, link.name)
+        with lock as held:
             if not held:
                 skipped = "another process is syncing this link"
                 outcomes.append(LinkOutcome(link.name, Plan(), skipped=skipped))
@@ -149,14 +184,15 @@ def _sync_link(
         return LinkOutcome(link.name, Plan(), skipped="a scope of this link failed to pull")
     source, target = pulled.tasks(store, link.source), pulled.tasks(store, link.target)
     decided = plan(links.load(), source, target, spec)
+    systems = (spec.source.system, spec.target.system)
     if dry_run:
-        return LinkOutcome(link.name, decided)
+        return LinkOutcome(link.name, decided, systems=systems)
     writers: dict[SideName, ItemWriter] = {
         "source": connectors[spec.source.scope.connector],
         "target": connectors[spec.target.scope.connector],
     }
     report = apply(decided.actions, writers, spec, links, now)
-    return LinkOutcome(link.name, decided, report)
+    return LinkOutcome(link.name, decided, report, systems=systems)
 
 
 def _with_filters(spec: LinkSpec, link: LinkConfig, connectors: dict[str, Connector]) -> LinkSpec:

@@ -2,19 +2,26 @@
 
 A scope that fails keeps its old cursor; one failing scope never stops the others, and a
 connector that refuses the credentials or cannot be reached is not asked again this run.
+
+Replicas sharing a store pull each scope once per cycle: the pulls and saves run under
+the scopes' locks (`locks.pull_locks`), and a replica that finds a scope's lock taken, or
+the scope pulled since its own cycle began, uses what is stored instead of reading it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from trackersync.connectors.base import Connector
 from trackersync.errors import AuthRefused, ItemFailed, TrackersyncError, Unreachable
-from trackersync.sync.model import Milestone, PullResult, Ref, Task
+from trackersync.sync.model import Milestone, PullResult, Task, iso
 from trackersync.sync.state import StateStore
+from trackersync.sync.state.locks import pull_locks
+from trackersync.sync.state.store import with_pull
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +35,12 @@ class ScopeOutcome:
     comments: int = 0
     requests: int = 0
     error: TrackersyncError | None = None
+    # Why this process did not read the scope itself (the store holds a recent pull).
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
-        """Whether the scope was pulled and stored."""
+        """Whether the scope was pulled and stored (here, or by another process)."""
         return self.error is None
 
 
@@ -50,19 +59,10 @@ class PullReport:
 
     def tasks(self, store: StateStore, scope: str) -> list[Task]:
         """A scope's items: the store's, overlaid with what an unsaved pull found."""
+        # A dry run must plan from exactly what a real run reads back after saving.
         result = self.unsaved.get(scope)
         stored = store.tasks(scope)
-        if result is None:
-            return stored
-        items = {str(task.ref): task for task in stored}
-        items.update({str(task.ref): task for task in result.tasks})
-        scope_ref = Ref.parse(scope)
-        for key, comments in result.comments.items():
-            task = items.get(str(scope_ref.item(key)))
-            if task is not None:
-                merged = {c.id: c for c in task.comments} | {c.id: c for c in comments}
-                items[str(task.ref)] = task.model_copy(update={"comments": tuple(merged.values())})
-        return [items[ref] for ref in sorted(items)]
+        return stored if result is None else with_pull(stored, result)
 
     def milestones(self, store: StateStore) -> list[Milestone]:
         """The store's milestones, with those an unsaved pull re-read in their scope's place."""
@@ -91,23 +91,61 @@ def pull_all(
     on_scope: Callable[[str], None] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     save: bool = True,
+    failed: Mapping[str, TrackersyncError] | None = None,
+    verify: Callable[[list[str]], Mapping[str, TrackersyncError]] | None = None,
 ) -> PullReport:
-    """Pull every scope of every connector into the store (or, unsaved, into the report)."""
+    """Pull every scope of every connector into the store (or, unsaved, into the report).
+
+    The scopes in `failed` are not pulled and report that error. `verify` is called with
+    the scopes this process is about to pull, under their locks and before any is read
+    (say, to check their identities): the scopes it answers are not pulled and report the
+    error it gives; it may raise to refuse the whole pull."""
     report = PullReport()
-    for name, connector in connectors.items():
-        refused: TrackersyncError | None = None
-        for scope in connector.scopes:
-            ref = f"{name}:{scope}"
-            if on_scope is not None:
-                on_scope(ref)
-            if refused is not None:
-                outcome = ScopeOutcome(ref, error=refused)
-            else:
-                outcome = _pull_one(connector, scope, ref, store, now, None if save else report)
-            if isinstance(outcome.error, AuthRefused | Unreachable):
-                refused = outcome.error
-            report.outcomes.append(outcome)
+    refs = [f"{name}:{scope}" for name, c in connectors.items() for scope in c.scopes]
+    with _claimed(store, refs, iso(now()), save) as elsewhere:
+        mine = [ref for ref in refs if ref not in elsewhere]
+        skipped = {**(failed or {}), **(verify(mine) if verify is not None else {})}
+        for name, connector in connectors.items():
+            refused: TrackersyncError | None = None
+            for scope in connector.scopes:
+                ref = f"{name}:{scope}"
+                if on_scope is not None:
+                    on_scope(ref)
+                if ref in elsewhere:
+                    outcome = ScopeOutcome(ref, skipped=elsewhere[ref])
+                elif refused is not None or ref in skipped:
+                    outcome = ScopeOutcome(ref, error=refused or skipped[ref])
+                else:
+                    outcome = _pull_one(connector, scope, ref, store, now, None if save else report)
+                if isinstance(outcome.error, AuthRefused | Unreachable):
+                    refused = outcome.error
+                report.outcomes.append(outcome)
     return report
+
+
+@contextmanager
+def _claimed(
+    store: StateStore, refs: list[str], since: str, save: bool
+) -> Iterator[dict[str, str]]:
+    """Hold the pull locks of `refs` while the block runs; yields the scopes this process
+    leaves to another, each with why. A dry run writes nothing, so it needs no lock."""
+    if not save:
+        yield {}
+        return
+    with pull_locks(store, refs, since) as claim:
+        pulled = store.pulls()
+        # Fresh: saved since this cycle began, or by the pulls this process waited for.
+        fresh = min(since, claim.waited_for or since)
+        elsewhere = {
+            ref: "another process is pulling this scope; using the stored state"
+            if ref not in claim.held
+            else "pulled by another process during this cycle"
+            for ref in refs
+            if ref not in claim.held or pulled.get(ref, "") > fresh
+        }
+        for ref, why in elsewhere.items():
+            log.info("not pulling %s: %s", ref, why)
+        yield elsewhere
 
 
 def _pull_one(
@@ -121,7 +159,8 @@ def _pull_one(
     try:
         result = connector.pull(scope, store.cursor(ref))
     except TrackersyncError as exc:
-        log.warning("pull failed: %s", exc)
+        # Info, not warning: the run report prints the failure once on stderr.
+        log.info("pull failed: %s", exc)
         return ScopeOutcome(ref, error=exc)
     except Exception as exc:  # one broken scope must not abort the run
         log.exception("pull of %s failed unexpectedly", ref)

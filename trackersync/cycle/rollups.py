@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from trackersync.config.loading import Settings
 from trackersync.config.models import MilestoneConfig
 from trackersync.connectors.base import Connector
 from trackersync.cycle.pull import PullReport
 from trackersync.errors import AuthRefused, RateLimited, TrackersyncError, Unreachable
+from trackersync.sync.documents import Rollup
 from trackersync.sync.model import Milestone, Ref, Task, TaskFields
 from trackersync.sync.publish import (
     Publish,
@@ -23,7 +23,7 @@ from trackersync.sync.publish import (
 from trackersync.sync.rollup import MILESTONE_KEYS, DayPoint, Member, RollupInput, compute
 from trackersync.sync.state import StateStore
 from trackersync.sync.state import rollups as rollup_store
-from trackersync.sync.state.links import all_twins
+from trackersync.sync.state.links import work_item_identities
 
 
 @dataclass
@@ -31,7 +31,7 @@ class RollupOutcome:
     """One milestone's rollup and what publishing it did (or would do)."""
 
     name: str
-    rollup: dict[str, Any]
+    rollup: Rollup
     publishes: list[Publish | PublishIssue]
     published: int = 0
     errors: list[str] = field(default_factory=list)
@@ -43,13 +43,13 @@ def compute_rollups(
     today: date,
     tasks: list[Task] | None = None,
     queried: Mapping[str, Mapping[str, frozenset[str]]] | None = None,
-) -> list[tuple[MilestoneConfig, dict[str, Any]]]:
+) -> list[tuple[MilestoneConfig, Rollup]]:
     """Every configured milestone's rollup from the state store (no network, no writes).
 
     `tasks` replaces the store's items (a dry run's unsaved pull); `queried` gives, per
     milestone and member, what a `jql` member matched just now (else the last rollup's).
     """
-    twins = all_twins(store)
+    twins = work_item_identities(store)
     tasks = store.tasks() if tasks is None else tasks
     milestones = store.milestones()
     result = []
@@ -95,8 +95,10 @@ def rollup_all(
         targets = (
             _publish_targets(config, connectors, stored) if "members" in config.publish else []
         )
-        actions: list[Publish | PublishIssue] = [*plan_publish(rollup, targets)]
         issues = _status_issues(config, tasks, store)
+        # A Jira version fits one line: it links the status issue that has the rest.
+        status_url = issues[0][0].url if issues else None
+        actions: list[Publish | PublishIssue] = [*plan_publish(rollup, targets, status_url)]
         actions += plan_issue_publish(rollup, issues)
         outcome = RollupOutcome(config.name, rollup, actions)
         missing = set(config.status_issues) - {str(item.ref) for item, _ in issues}
@@ -166,12 +168,9 @@ def _status_issues(
     ]
 
 
-def _record_day(
-    store: StateStore, config: MilestoneConfig, rollup: dict[str, Any], today: date
-) -> None:
-    counts = rollup["counts"]
-    point = DayPoint(today, counts["tasks"] - counts["canceled"], counts["done"])
-    rollup_store.record(store, config.name, point, frozenset(rollup["items"]))
+def _record_day(store: StateStore, config: MilestoneConfig, rollup: Rollup, today: date) -> None:
+    point = DayPoint(today, rollup.counts.scope, rollup.counts.done)
+    rollup_store.record(store, config.name, point, frozenset(rollup.items))
 
 
 def _publish(outcome: RollupOutcome, connectors: dict[str, Connector], store: StateStore) -> None:

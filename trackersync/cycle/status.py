@@ -7,29 +7,44 @@ from typing import Any
 
 from trackersync.config.loading import Settings
 from trackersync.cycle.rollups import compute_rollups
+from trackersync.sync.documents import ConflictRecord, LinkStatus, StatusDocument
 from trackersync.sync.state import StateStore
+from trackersync.sync.state.links import work_item_identities
 from trackersync.sync.status import build_status
 
 
-def status_document(settings: Settings, now: datetime) -> dict[str, Any]:
+def status_document(settings: Settings, now: datetime) -> StatusDocument:
     """Totals, scopes, links with their last sync, milestones with their rollups."""
     store = StateStore(settings.state)
     last = last_syncs(store)
     links = [
-        {
-            "name": link.name,
-            "source": link.source,
-            "target": link.target,
-            "last_sync": last.get(link.name, {}).get("at"),
-            "errors": last.get(link.name, {}).get("errors", []),
-        }
+        LinkStatus(
+            name=link.name,
+            source=link.source,
+            target=link.target,
+            last_sync=last.get(link.name, {}).get("at"),
+            errors=last.get(link.name, {}).get("errors", []),
+        )
         for link in settings.links
     ]
     tasks = store.tasks()
-    document = build_status(tasks, store.pulls(), settings.scopes(), links, now)
+    identities = work_item_identities(store)
+    document = build_status(tasks, store.pulls(), settings.scopes(), links, now, identities)
     rollups = compute_rollups(settings, store, now.date(), tasks)
-    document["milestones"] = [rollup for _, rollup in rollups]
-    return document
+    milestones = [rollup for _, rollup in rollups]
+    return document.model_copy(
+        update={"milestones": milestones, "conflicts": recent_conflicts(store)}
+    )
+
+
+def recent_conflicts(store: StateStore, limit: int = 20) -> list[ConflictRecord]:
+    """The conflicts the latest recorded runs resolved, newest first, both values each."""
+    found: list[ConflictRecord] = []
+    for run in store.runs(limit=50):
+        for summary in run["summary"].get("links", {}).values():
+            for record in summary.get("conflict_records", []):
+                found.append(ConflictRecord(at=run["finished_at"], **record))
+    return found[:limit]
 
 
 def last_syncs(store: StateStore) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from trackersync.sync.documents import ConflictRecord, StatusDocument
 from trackersync.sync.status import CATEGORIES
 
 RISK_LISTS = ("overdue", "blocked", "stale", "unassigned")
@@ -30,8 +31,13 @@ CHART_HEIGHT = 180
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 34.0, 12.0, 10.0, 24.0
 
 
-def render(document: Mapping[str, Any]) -> str:
-    """The whole page for a status document (see README, `status --format json`)."""
+def render(document: StatusDocument) -> str:
+    """The whole page for a status document."""
+    return render_json(document.model_dump(mode="json"))
+
+
+def render_json(document: Mapping[str, Any]) -> str:
+    """The whole page for a status document's JSON form (README, `status --format json`)."""
     generated = _when(document.get("generated_at"))
     milestones = document.get("milestones") or []
     cards = "".join(_milestone_card(m, n) for n, m in enumerate(milestones, start=1))
@@ -42,6 +48,7 @@ def render(document: Mapping[str, Any]) -> str:
         f"<div class=cards>{cards}</div>" if cards else "<p>No milestones configured.</p>",
         "</section>",
         _links_section(document.get("links") or []),
+        _conflicts_section(document.get("conflicts") or []),
         _scopes_section(document.get("scopes") or [], document.get("totals") or {}),
         f"<footer class=muted>Generated {generated} by trackersync.</footer>",
     ]
@@ -65,7 +72,7 @@ font-size:.9rem;white-space:nowrap;border:1px solid}
 .ok{background:#dafbe1;color:#116329;border-color:#4ac26b}
 .warn{background:#fff8c5;color:#7d4e00;border-color:#d4a72c}
 .bad{background:#ffebe9;color:#a40e26;border-color:#ff8182}
-.reasons{margin:.4rem 0 0;padding-left:1.2rem;font-size:.9rem}
+.reasons{margin:.4rem 0 0;font-size:.95rem}
 .progress{display:flex;align-items:center;gap:.6rem;margin:.8rem 0}
 .bar{flex:1;height:.8rem;background:#e6eaef;border-radius:.4rem;overflow:hidden}
 .bar>span{display:block;height:100%;background:#1f883d}
@@ -79,7 +86,8 @@ figure{margin:.8rem 0}svg.burnup{display:block;width:100%;max-width:34rem;height
 figcaption{font-size:.85rem;color:#59636e}
 .key{display:inline-block;width:1.4rem;vertical-align:middle;border-top:3px solid}
 .key.scope{border-top:2px dashed #59636e}.key.done{border-color:#1f883d}
-.risks ul{margin:0;padding-left:1.2rem;font-size:.92rem}.risks li{overflow-wrap:anywhere}
+.risks ul,.changes{margin:0;padding-left:1.2rem;font-size:.92rem}
+.risks li,.changes li{overflow-wrap:anywhere}
 .ref{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:#fff;
 border:1px solid #d1d9e0;border-radius:8px}
@@ -105,13 +113,17 @@ def _page(title: str, body: str) -> str:
 def _totals(totals: Mapping[str, Any]) -> str:
     if not totals:
         return ""
-    stats = _stats(totals)
-    return f'<section aria-label="All items"><h2>All items</h2>{stats}</section>'
+    stats = _stats(totals, "work items")
+    note = "<p class=muted>An item and its copies in other trackers count once.</p>"
+    return f'<section aria-label="Work items"><h2>Work items</h2>{stats}{note}</section>'
 
 
-def _stats(counts: Mapping[str, Any]) -> str:
+def _stats(counts: Mapping[str, Any], first: str = "work items") -> str:
     names = ["tasks", *CATEGORIES]
-    items = "".join(f"<li>{_label(name)} <b>{_num(counts.get(name, 0))}</b></li>" for name in names)
+    items = "".join(
+        f"<li>{_label(first if name == 'tasks' else name)} <b>{_num(counts.get(name, 0))}</b></li>"
+        for name in names
+    )
     return f"<ul class=stats>{items}</ul>"
 
 
@@ -145,11 +157,9 @@ def _health_badge(health: Mapping[str, Any]) -> str:
 
 
 def _reasons(health: Mapping[str, Any]) -> str:
-    reasons = health.get("reasons") or []
-    if not reasons:
-        return ""
-    items = "".join(f"<li>{escape(str(reason))}</li>" for reason in reasons)
-    return f'<ul class=reasons aria-label="Why">{items}</ul>'
+    # One sentence a PM can forward: "At risk: 1 blocked item; forecast 18 Dec is after ...".
+    sentence = health.get("sentence") or "; ".join(str(r) for r in health.get("reasons") or [])
+    return f"<p class=reasons>{escape(str(sentence))}</p>" if sentence else ""
 
 
 def _progress(percent: float) -> str:
@@ -168,8 +178,7 @@ def _facts(rollup: Mapping[str, Any]) -> str:
     rows = [
         ("Due", escape(str(rollup.get("due") or "not set"))),
         ("Forecast", _forecast(forecast)),
-        ("Scope added", _ref_summary(scope.get("added") or [])),
-        ("Scope removed", _ref_summary(scope.get("removed") or [])),
+        ("Scope change", _scope_change(scope.get("added") or [], scope.get("removed") or [])),
     ]
     cells = "".join(f"<dt>{term}</dt><dd>{value}</dd>" for term, value in rows)
     return f"<dl class=facts>{cells}</dl>"
@@ -177,24 +186,25 @@ def _facts(rollup: Mapping[str, Any]) -> str:
 
 def _forecast(forecast: Mapping[str, Any]) -> str:
     finish = forecast.get("date")
-    head = f"<b>{escape(str(finish))}</b>" if finish else "<b>none</b>"
-    details = []
-    if forecast.get("per_day") is not None:
-        details.append(f"{forecast['per_day']:g} done per day")
-    if forecast.get("note"):
-        details.append(str(forecast["note"]))
-    if details:
-        head += f" ({escape('; '.join(details))})"
-    basis = forecast.get("basis")
-    return head + (f"<br><span class=muted>from {escape(str(basis))}</span>" if basis else "")
+    head = f"<b>{escape(str(finish))}</b>" if finish else "<b>none yet</b>"
+    # The basis says it in words ("1.7 done/day over the last 14 days → 12 Dec").
+    words = [str(forecast[key]) for key in ("basis", "note") if forecast.get(key)]
+    return head + (f"<br><span class=muted>{escape('; '.join(words))}</span>" if words else "")
 
 
-def _ref_summary(refs: Sequence[Any]) -> str:
-    if not refs:
-        return "none"
-    shown = ", ".join(f"<span class=ref>{escape(str(ref))}</span>" for ref in refs[:MAX_LISTED])
-    more = len(refs) - MAX_LISTED
-    return f"{len(refs)}: {shown}" + (f" and {more} more" if more > 0 else "")
+def _scope_change(added: Sequence[Mapping[str, Any]], removed: Sequence[Mapping[str, Any]]) -> str:
+    """`+1 / −1 since the first rollup`, then each work item by title."""
+    if not added and not removed:
+        return "none since the first rollup"
+    lines = [
+        f"<li>{word}: {_item(item)}</li>"
+        for word, items in (("added", added), ("removed", removed))
+        for item in items[:MAX_LISTED]
+    ]
+    more = max(len(added) - MAX_LISTED, 0) + max(len(removed) - MAX_LISTED, 0)
+    lines += [f"<li>and {more} more</li>"] if more else []
+    head = f"<b>+{len(added)} / −{len(removed)}</b> since the first rollup"
+    return f"{head}<ul class=changes>{''.join(lines)}</ul>"
 
 
 def _risks(rollup: Mapping[str, Any]) -> str:
@@ -429,6 +439,18 @@ def _link_errors(links: Sequence[Mapping[str, Any]]) -> str:
     return f"<h4>Errors of the last sync</h4><ul class=errors>{''.join(lines)}</ul>"
 
 
+def _conflicts_section(conflicts: Sequence[Mapping[str, Any]]) -> str:
+    """Recent conflicts with both values: the one overwritten is never silently gone."""
+    if not conflicts:
+        return ""
+    rows = []
+    for record in conflicts[:MAX_LISTED]:
+        sentence = ConflictRecord.model_validate(record).sentence()
+        rows.append([_when(record.get("at")) if record.get("at") else "-", escape(sentence)])
+    table = _table(["when", "conflict (both values, the one kept)"], rows, numeric=set())
+    return f"<section><h2>Recent conflicts</h2>{table}</section>"
+
+
 def _scopes_section(scopes: Sequence[Mapping[str, Any]], totals: Mapping[str, Any]) -> str:
     if not scopes:
         return "<section><h2>Scopes</h2><p>No scopes configured.</p></section>"
@@ -441,7 +463,8 @@ def _scopes_section(scopes: Sequence[Mapping[str, Any]], totals: Mapping[str, An
         ]
         for s in scopes
     ]
-    total = ["total", *(_num(totals.get(name, 0)) for name in ["tasks", *CATEGORIES]), ""]
+    # Each scope counts its own copies; the last row counts work items (twins once).
+    total = ["work items", *(_num(totals.get(name, 0)) for name in ["tasks", *CATEGORIES]), ""]
     numeric = set(range(1, 2 + len(CATEGORIES)))
     table = _table(headers, rows, numeric=numeric, total=total)
     return f"<section><h2>Scopes</h2>{table}</section>"

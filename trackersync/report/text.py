@@ -2,69 +2,101 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
+from trackersync.sync.documents import Counts, Item, StatusDocument
 from trackersync.sync.status import CATEGORIES
 
 SCOPE_HEADERS = ["scope", "tasks", *CATEGORIES, "last pull"]
-MILESTONE_HEADERS = ["milestone", "done", "items", "health", "forecast", "due", "at risk"]
+CONFLICT_HEADERS = ["when", "link", "conflict (both values, the one kept)"]
+MILESTONE_HEADERS = [
+    "milestone",
+    "done",
+    "work items",
+    "health",
+    "forecast",
+    "due",
+    "at risk",
+    "scope change",
+]
 
 
-def scope_rows(document: dict[str, Any]) -> list[list[str]]:
-    """One row per scope and a total."""
-    rows = [
-        [s["ref"], str(s["tasks"]), *(str(s[c]) for c in CATEGORIES), s["last_pull"] or "never"]
-        for s in document["scopes"]
-    ]
-    totals = document["totals"]
-    rows.append(["total", str(totals["tasks"]), *(str(totals[c]) for c in CATEGORIES), ""])
+def _counts(counts: Counts) -> list[str]:
+    return [str(counts.tasks), *(str(getattr(counts, c)) for c in CATEGORIES)]
+
+
+def scope_rows(document: StatusDocument) -> list[list[str]]:
+    """One row per scope (its own items), and the work items of all scopes (twins once)."""
+    rows = [[s.ref, *_counts(s), s.last_pull or "never"] for s in document.scopes]
+    rows.append(["work items (twins once)", *_counts(document.totals), ""])
     return rows
 
 
-def milestone_rows(document: dict[str, Any]) -> list[list[str]]:
+def milestone_rows(document: StatusDocument) -> list[list[str]]:
     """One row per milestone."""
     rows = []
-    for m in document["milestones"]:
+    for m in document.milestones:
         risky = {
-            name: len(m[name]) for name in ("overdue", "blocked", "stale", "unassigned") if m[name]
+            name: len(getattr(m, name))
+            for name in ("overdue", "blocked", "stale", "unassigned")
+            if getattr(m, name)
         }
         rows.append(
             [
-                m["name"],
-                f"{m['percent_done']}%",
-                str(m["counts"]["tasks"]),
-                m["health"]["verdict"],
-                m["forecast"]["date"] or "-",
-                m["due"] or "-",
+                m.name,
+                f"{m.percent_done}%",
+                str(m.counts.tasks),
+                m.health.verdict,
+                m.forecast.date.isoformat() if m.forecast.date else "-",
+                m.due.isoformat() if m.due else "-",
                 ", ".join(f"{count} {name}" for name, count in risky.items()) or "-",
+                scope_change(m.scope.added, m.scope.removed),
             ]
         )
     return rows
 
 
-def link_rows(document: dict[str, Any]) -> list[list[str]]:
+def scope_change(added: list[Item], removed: list[Item]) -> str:
+    """`+1 (Checkout faster) / −1 (Old banner)`, or `-` when nothing moved."""
+    if not added and not removed:
+        return "-"
+
+    def named(sign: str, items: list[Item]) -> str:
+        titles = ", ".join(item.title or item.ref for item in items[:5])
+        more = f" and {len(items) - 5} more" if len(items) > 5 else ""
+        return f"{sign}{len(items)}" + (f" ({titles}{more})" if items else "")
+
+    return f"{named('+', added)} / {named('−', removed)}"
+
+
+def link_rows(document: StatusDocument) -> list[list[str]]:
     """One row per link."""
     return [
         [
-            link["name"],
-            f"{link['source']} ↔ {link['target']}",
-            link["last_sync"] or "never",
-            str(len(link["errors"])),
+            link.name,
+            f"{link.source} ↔ {link.target}",
+            link.last_sync or "never",
+            str(len(link.errors)),
         ]
-        for link in document["links"]
+        for link in document.links
     ]
 
 
-def markdown(document: dict[str, Any]) -> str:
+def conflict_rows(document: StatusDocument) -> list[list[str]]:
+    """One row per recent conflict: when, link, and both values with the one kept."""
+    return [[c.at or "-", c.link, c.sentence()] for c in document.conflicts]
+
+
+def markdown(document: StatusDocument) -> str:
     """The status as Markdown tables, for a wiki page or a mail."""
-    parts = [f"# trackersync status\n\nGenerated {document['generated_at']}.\n"]
+    parts = [f"# trackersync status\n\nGenerated {document.generated_at}.\n"]
     sections = [
         ("Milestones", MILESTONE_HEADERS, milestone_rows(document)),
         ("Scopes", SCOPE_HEADERS, scope_rows(document)),
         ("Links", ["link", "scopes", "last sync", "errors"], link_rows(document)),
+        ("Recent conflicts", CONFLICT_HEADERS, conflict_rows(document)),
     ]
     for title, headers, rows in sections:
         if not rows:
@@ -77,25 +109,26 @@ def markdown(document: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def table(document: dict[str, Any]) -> Group:
+def table(document: StatusDocument) -> Group:
     """The status as rich tables for a terminal."""
     tables = []
-    if document["milestones"]:
+    if document.milestones:
         tables.append(_table("milestones", MILESTONE_HEADERS, milestone_rows(document)))
     tables.append(
-        _table(
-            f"trackersync status · {document['generated_at']}", SCOPE_HEADERS, scope_rows(document)
-        )
+        _table(f"trackersync status · {document.generated_at}", SCOPE_HEADERS, scope_rows(document))
     )
-    if document["links"]:
+    if document.links:
         tables.append(
             _table("links", ["link", "scopes", "last sync", "errors"], link_rows(document))
         )
+    if document.conflicts:
+        tables.append(_table("recent conflicts", CONFLICT_HEADERS, conflict_rows(document)))
     return Group(*tables)
 
 
 def _table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     result = Table(*headers, title=title)
     for row in rows:
-        result.add_row(*row)
+        # Trackers' text is shown as written, never read as Rich markup (`[WIP]`).
+        result.add_row(*(Text(cell) for cell in row))
     return result

@@ -11,7 +11,8 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -24,6 +25,24 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FAULT_KEY = "sandbox.fault"  # set in a request's environ when a fault knob answered it
+
+ExchangeObserver = Callable[["SandboxApp", Request, Response], None]
+_observers: list[ExchangeObserver] = []
+
+
+@contextmanager
+def observing(observer: ExchangeObserver) -> Iterator[None]:
+    """Show `observer` every request any sandbox answers, with its answer, while inside.
+
+    Off unless a caller asks: the test suite installs the API-description referee here
+    (tests/spec_referee.py); the demo and the benchmarks run without any observer.
+    """
+    _observers.append(observer)
+    try:
+        yield
+    finally:
+        _observers.remove(observer)
 
 
 class SandboxClock:
@@ -150,6 +169,18 @@ class Faults:
     seed: int = 0
     secondary_limit: int = 0
     pause_after_writes: int = 0
+    # The next `garbled_next` requests are answered 200 with `garbled_body`: an answer cut
+    # off mid-JSON (a proxy or a dropped connection), or not JSON at all.
+    garbled_next: int = 0
+    garbled_body: str = '{"message": "cut off mid-'
+    # The next `echo_next` requests are refused (400) with an error body that quotes the
+    # request's headers, credentials included, as some proxies and servers do.
+    echo_next: int = 0
+    # Transient write failures, off by default: the next `failed_writes` writes answer
+    # `error_status` unapplied; the next `lost_answers` successful writes are applied and
+    # then answered `error_status` (a gateway giving up after the server did the work).
+    failed_writes: int = 0
+    lost_answers: int = 0
     paused: threading.Event = field(default_factory=threading.Event, repr=False)
     release: threading.Event = field(default_factory=threading.Event, repr=False)
     _counter: int = field(default=0, repr=False)
@@ -170,7 +201,15 @@ class Faults:
             self.paused.set()
             self.release.wait(timeout=60)
 
-    def next_fault(self) -> Response | None:
+    def spoil_write(self, knob: str) -> Response | None:
+        """The error for a write when knob `failed_writes` or `lost_answers` is still set."""
+        left = int(getattr(self, knob))
+        if left <= 0:
+            return None
+        setattr(self, knob, left - 1)
+        return json_response({"message": "Server error"}, self.error_status)
+
+    def next_fault(self, request: Request | None = None) -> Response | None:
         """The fault to answer this request with, or None to serve it normally."""
         if self.latency:
             time.sleep(self.latency)
@@ -183,6 +222,14 @@ class Faults:
             )
         if self.error_rate and self._random.random() < self.error_rate:
             return json_response({"message": "Server error"}, self.error_status)
+        if self.garbled_next > 0:
+            self.garbled_next -= 1
+            return Response(self.garbled_body, status=200, mimetype="application/json")
+        if self.echo_next > 0 and request is not None:
+            self.echo_next -= 1
+            sent = ", ".join(f"{name}: {value}" for name, value in request.headers.items())
+            message = f"Bad request; you sent {sent}"
+            return json_response({"message": message, "errorMessages": [message]}, 400)
         return None
 
 
@@ -235,6 +282,8 @@ class SandboxApp:
         response, endpoint = self._respond(request)
         response.headers["Date"] = http_date(self.clock.now())
         response = self.finish(request, response)
+        for observer in list(_observers):
+            observer(self, request, response)
         write = request.method in WRITE_METHODS and endpoint not in self.read_only_posts
         if write and response.status_code < 400:
             self.faults.after_write()
@@ -257,13 +306,25 @@ class SandboxApp:
             return json_response({"message": "Not Found"}, 404), ""
         except HTTPException as exc:
             return json_response({"message": exc.description}, exc.code or 400), ""
-        fault = self.faults.next_fault() or self.authenticate(request)
+        write = request.method in WRITE_METHODS and endpoint not in self.read_only_posts
+        fault = self.faults.next_fault(request)
+        if fault is None and write:
+            fault = self.faults.spoil_write("failed_writes")
+        if fault is not None:
+            request.environ[FAULT_KEY] = True
+        fault = fault or self.authenticate(request)
         if fault is None:
             fault = self.pre_dispatch(request, str(endpoint))
         if fault is not None:
             return fault, str(endpoint)
         with self.lock:
-            return getattr(self, str(endpoint))(request, **args), str(endpoint)
+            response = getattr(self, str(endpoint))(request, **args)
+        applied = write and response.status_code < 400
+        lost = self.faults.spoil_write("lost_answers") if applied else None
+        if lost is not None:
+            request.environ[FAULT_KEY] = True
+            return lost, str(endpoint)
+        return response, str(endpoint)
 
 
 class _QuietHandler(WSGIRequestHandler):

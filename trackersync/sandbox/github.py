@@ -44,6 +44,7 @@ SECONDARY_WINDOW = 60.0
 _REFUSED = "sandbox.github.refused"
 BODY_LIMIT = 65_536
 _NOT_ON_CREATE = frozenset({"state", "state_reason"})
+_PUSH_ONLY = frozenset({"labels", "assignees", "assignee", "milestone"})
 
 JSONDict = dict[str, Any]
 
@@ -54,6 +55,10 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
+        if "errors" in extra:  # GitHub's validation errors always name a `code`
+            extra["errors"] = [
+                {"code": "custom" if "message" in e else "invalid", **e} for e in extra["errors"]
+            ]
         self.payload: JSONDict = {"message": message, **extra, "documentation_url": DOCS}
 
     def response(self) -> Response:
@@ -98,6 +103,53 @@ class _Budget:
         return self.window_start + WINDOW
 
 
+# simple-user's link fields (`{name}_url`), with the URI-template tail GitHub appends.
+_USER_LINKS = {
+    "followers": "",
+    "following": "{/other_user}",
+    "gists": "{/gist_id}",
+    "starred": "{/owner}{/repo}",
+    "subscriptions": "",
+    "organizations": "",
+    "repos": "",
+    "events": "{/privacy}",
+    "received_events": "",
+}
+
+
+# The rest of the REST description's required full-repository fields: API links trackersync
+# never follows, counts and flags of a plain repository.
+_REPO_LINKS = (
+    "archive", "assignees", "blobs", "branches", "collaborators", "comments", "commits",
+    "compare", "contents", "contributors", "deployments", "downloads", "events", "forks",
+    "git_commits", "git_refs", "git_tags", "hooks", "issue_comment", "issue_events", "keys",
+    "languages", "merges", "notifications", "pulls", "releases", "stargazers", "statuses",
+    "subscribers", "subscription", "tags", "teams", "trees",
+)
+_REPO_COUNTS = (
+    "forks", "forks_count", "size", "stargazers_count", "watchers", "watchers_count",
+    "network_count", "subscribers_count",
+)
+_REPO_FLAGS = (
+    "has_projects", "has_wiki", "has_pages", "has_discussions", "archived", "disabled",
+)
+
+
+def _repo_extras(url: str, origin: str, full_name: str, open_count: int) -> JSONDict:
+    host = origin.split("://", 1)[-1]
+    return {
+        **{f"{name}_url": f"{url}/{name.replace('_', '/')}" for name in _REPO_LINKS},
+        **dict.fromkeys(_REPO_COUNTS, 0),
+        **dict.fromkeys(_REPO_FLAGS, False),
+        **dict.fromkeys(("homepage", "language", "mirror_url", "license")),
+        "open_issues": open_count,
+        "clone_url": f"{origin}/{full_name}.git",
+        "git_url": f"git://{host}/{full_name}.git",
+        "ssh_url": f"git@{host}:{full_name}.git",
+        "svn_url": f"{origin}/{full_name}",
+    }
+
+
 def _repo_rules() -> list[Rule]:
     base = f"{API}/repos/<owner>/<repo>"
     return [
@@ -111,6 +163,7 @@ def _repo_rules() -> list[Rule]:
         Rule(f"{base}/issues/comments", endpoint="list_repo_comments", methods=["GET"]),
         Rule(f"{base}/issues/comments/<int:cid>", endpoint="get_comment", methods=["GET"]),
         Rule(f"{base}/issues/comments/<int:cid>", endpoint="patch_comment", methods=["PATCH"]),
+        Rule(f"{base}/issues/<int:number>/labels", endpoint="add_labels", methods=["POST"]),
         Rule(f"{base}/labels", endpoint="list_labels", methods=["GET"]),
         Rule(f"{base}/labels", endpoint="post_label", methods=["POST"]),
         Rule(f"{base}/milestones", endpoint="list_milestones", methods=["GET"]),
@@ -199,10 +252,17 @@ class GitHubSandbox(SandboxApp):
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
         rate_limit: int = 5000,
+        people: dict[str, str] | None = None,
     ) -> None:
         super().__init__(clock=clock, faults=faults)
         self.token = token
         self.login = login
+        # More accounts, token -> login: other people acting through the API as
+        # themselves (their issues and comments carry their login, not `login`).
+        self.people = dict(people or {})
+        # Logins with read access only: GitHub silently drops the labels, assignees and
+        # milestone they send with an issue, and refuses their milestone creates.
+        self.without_push: set[str] = set()
         self.rate_limit = rate_limit
         self.origin = "http://127.0.0.1"
         self._repos: dict[str, _Repo] = {}
@@ -211,6 +271,8 @@ class GitHubSandbox(SandboxApp):
         self._budgets: dict[str, _Budget] = {}
         self._writes: deque[float] = deque()
         self._user_id(login)
+        for person in self.people.values():
+            self._user_id(person)
 
     # ---------------------------------------------------------------- plumbing
 
@@ -278,9 +340,14 @@ class GitHubSandbox(SandboxApp):
 
     def _token_of(self, request: Request) -> str | None:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() in ("token", "bearer") and value.strip() == self.token:
-            return self.token
+        value = value.strip()
+        if scheme.lower() in ("token", "bearer") and (value == self.token or value in self.people):
+            return value
         return None
+
+    def _login_of(self, request: Request) -> str:
+        """The login the request's token belongs to."""
+        return self.people.get(self._token_of(request) or "", self.login)
 
     def _budget(self, request: Request) -> _Budget:
         key = self._token_of(request) or ""
@@ -347,10 +414,16 @@ class GitHubSandbox(SandboxApp):
             "id": uid,
             "node_id": f"U_kgDO{uid:08d}",
             "avatar_url": f"{self.origin}/avatars/u/{uid}",
+            "gravatar_id": "",
             "url": f"{self.api}/users/{login}",
             "html_url": f"{self.origin}/{login}",
+            **{  # every link the REST description requires of a simple-user
+                f"{name}_url": f"{self.api}/users/{login}/{name}{suffix}"
+                for name, suffix in _USER_LINKS.items()
+            },
             "type": "User",
             "site_admin": False,
+            "user_view_type": "public",
         }
 
     def _repo_json(self, repo: _Repo) -> JSONDict:
@@ -383,6 +456,7 @@ class GitHubSandbox(SandboxApp):
                 "triage": True,
                 "pull": True,
             },
+            **_repo_extras(url, self.origin, repo.full_name, open_count),
         }
 
     def _label_json(self, repo: _Repo, name: str) -> JSONDict:
@@ -519,10 +593,16 @@ class GitHubSandbox(SandboxApp):
 
     # ---------------------------------------------------------------- user, limits, repos
 
-    def get_user(self, request: Request) -> Response:  # noqa: ARG002
-        """`GET /user`."""
-        data = self._user_json(self.login) or {}
-        return json_response({**data, "name": self.login, "email": None, "public_repos": 0})
+    def get_user(self, request: Request) -> Response:
+        """`GET /user`: the account the token belongs to."""
+        login = self._login_of(request)
+        data = self._user_json(login) or {}
+        stamp = _stamp_text(datetime(2020, 1, 1, tzinfo=UTC))
+        profile = dict.fromkeys(("bio", "blog", "company", "email", "hireable", "location"))
+        counts = dict.fromkeys(("followers", "following", "public_gists", "public_repos"), 0)
+        # public-user's required fields, as GitHub answers for an account without a profile
+        extra = {"name": login, "created_at": stamp, "updated_at": stamp}
+        return json_response({**data, **profile, **counts, **extra})
 
     def get_rate_limit(self, request: Request) -> Response:
         """`GET /rate_limit` (free of charge, as on GitHub)."""
@@ -538,8 +618,12 @@ class GitHubSandbox(SandboxApp):
         return json_response({"resources": resources, "rate": core})
 
     def get_repo(self, request: Request, owner: str, repo: str) -> Response:  # noqa: ARG002
-        """`GET /repos/{o}/{r}`."""
-        return json_response(self._repo_json(self._repo(owner, repo)))
+        """`GET /repos/{o}/{r}` (`permissions` as the token has them)."""
+        data = self._repo_json(self._repo(owner, repo))
+        if self._login_of(request) in self.without_push:
+            data["permissions"] = {**data["permissions"], "admin": False, "maintain": False}
+            data["permissions"] |= {"push": False, "triage": False}
+        return json_response(data)
 
     # ---------------------------------------------------------------- issues
 
@@ -612,15 +696,37 @@ class GitHubSandbox(SandboxApp):
         store = self._repo(owner, repo)
         # GitHub's create takes no `state`: every new issue is open.
         fields = {k: v for k, v in self._body(request).items() if k not in _NOT_ON_CREATE}
-        rec = self._create_issue(store, fields, user=self.login)
+        fields = self._pushable(request, fields)
+        rec = self._create_issue(store, fields, user=self._login_of(request))
         data = self._issue_json(store, rec)
         return json_response(data, 201, headers={"Location": data["url"]})
 
     def patch_issue(self, request: Request, owner: str, repo: str, number: int) -> Response:
         """`PATCH /repos/{o}/{r}/issues/{n}`."""
         store = self._repo(owner, repo)
-        rec = self._edit_issue(store, self._issue(store, number), self._body(request))
+        fields = self._pushable(request, self._body(request))
+        rec = self._edit_issue(store, self._issue(store, number), fields)
         return json_response(self._issue_json(store, rec))
+
+    def _pushable(self, request: Request, fields: JSONDict) -> JSONDict:
+        """The fields GitHub applies for this token: without push access, labels,
+        assignees and milestone are dropped silently (the answer shows what was kept)."""
+        if self._login_of(request) not in self.without_push:
+            return fields
+        return {k: v for k, v in fields.items() if k not in _PUSH_ONLY}
+
+    def add_labels(self, request: Request, owner: str, repo: str, number: int) -> Response:
+        """`POST /repos/{o}/{r}/issues/{n}/labels` (a name list, or `{"labels": [...]}`):
+        adds labels, answers the issue's labels (what PyGithub's `add_to_labels` sends)."""
+        store = self._repo(owner, repo)
+        rec = self._issue(store, number)
+        data = request.get_json(silent=True)
+        names = data.get("labels") if isinstance(data, dict) else data
+        if not isinstance(names, list):
+            raise ApiError(422, "Invalid request.", errors=[{"field": "labels"}])
+        fields = self._pushable(request, {"labels": [*rec["labels"], *names]})
+        self._edit_issue(store, rec, fields)
+        return json_response([self._label_json(store, name) for name in rec["labels"]])
 
     @staticmethod
     def _issue(store: _Repo, number: int) -> JSONDict:
@@ -736,7 +842,7 @@ class GitHubSandbox(SandboxApp):
 
     @staticmethod
     def _milestone_number(store: _Repo, value: Any) -> int | None:
-        if value is None:
+        if value is None or value == "":  # PyGithub's edit(milestone=None) sends ""
             return None
         if isinstance(value, int) and value in store.milestones:
             return value
@@ -776,7 +882,8 @@ class GitHubSandbox(SandboxApp):
         """`POST /repos/{o}/{r}/issues/{n}/comments` (201)."""
         store = self._repo(owner, repo)
         body = self._body(request).get("body")
-        rec = self._add_comment(store, self._issue(store, number), body, user=self.login)
+        issue = self._issue(store, number)
+        rec = self._add_comment(store, issue, body, user=self._login_of(request))
         data = self._comment_json(store, rec)
         return json_response(data, 201, headers={"Location": data["url"]})
 
@@ -888,6 +995,8 @@ class GitHubSandbox(SandboxApp):
     def post_milestone(self, request: Request, owner: str, repo: str) -> Response:
         """`POST /repos/{o}/{r}/milestones` (201)."""
         store = self._repo(owner, repo)
+        if self._login_of(request) in self.without_push:
+            raise ApiError(403, "Must have admin rights to Repository.")
         number = self._create_milestone(store, self._body(request))
         data = self._milestone_json(store, number)
         return json_response(data, 201, headers={"Location": data["url"]})
@@ -966,6 +1075,19 @@ class GitHubSandbox(SandboxApp):
             if key not in self._repos:
                 self._repos[key] = _Repo(next(self._ids), owner, name, self._stamp())
             return self._repo_json(self._repos[key])
+
+    def add_person(self, login: str, token: str) -> None:
+        """Another account, using the API with its own `token`: what it opens or comments
+        carries `login` (a second person next to the one `token`/`login` name)."""
+        with self.lock:
+            self.people[token] = login
+            self._user_id(login)
+
+    def delete_repo(self, full_name: str) -> None:
+        """Delete a repository with its issues; `add_repo` of that name then makes a new
+        one with another id, its issue numbers starting at 1 again (a reseeded repository)."""
+        with self.lock:
+            self._repos.pop(self._named_repo(full_name).full_name.lower())
 
     def create_issue(  # noqa: PLR0913 - mirrors the fields a user fills in
         self,

@@ -25,32 +25,19 @@ from werkzeug.wrappers import Request, Response
 
 from trackersync.sandbox import jql
 from trackersync.sandbox.core import Faults, SandboxApp, SandboxClock, json_response
+from trackersync.sandbox.jira_workflow import (
+    CATEGORIES,
+    DEFAULT_STATUSES,
+    Workflow,
+    default_workflow,
+    resolution_after,
+    screen_errors,
+)
 
 API = '/rest/api/<any("2","3"):api>'
-CATEGORIES = {
-    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
-    "indeterminate": {
-        "id": 4,
-        "key": "indeterminate",
-        "colorName": "yellow",
-        "name": "In Progress",
-    },
-    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
-}
-# name -> (status id, category key); the workflow every sandbox project uses.
-STATUSES = {
-    "To Do": ("10000", "new"),
-    "In Progress": ("3", "indeterminate"),
-    "In Review": ("10001", "indeterminate"),
-    "Done": ("10002", "done"),
-}
-# Transition ids belong to the workflow, not to the statuses (as in real Jira).
-TRANSITIONS = (
-    ("11", "Back to To Do", "To Do"),
-    ("21", "Start Progress", "In Progress"),
-    ("31", "Request Review", "In Review"),
-    ("41", "Done", "Done"),
-)
+# name -> (status id, category key) of the default workflow (see `jira_workflow`: a
+# project may be switched to a stricter one with `set_workflow`).
+STATUSES = DEFAULT_STATUSES
 RESOLUTIONS = {
     "Done": "10000",
     "Won't Do": "10001",
@@ -75,6 +62,7 @@ ALL_FIELDS = (
     "resolution",
     "assignee",
     "reporter",
+    "creator",
     "labels",
     "fixVersions",
     "duedate",
@@ -105,6 +93,8 @@ SETTABLE = frozenset(
 )
 DESCRIPTION_LIMIT = 16_384
 PROPERTY_LIMIT = 32_768
+# Where `authenticate` notes the user a request acts as, when not the API user.
+_CALLER = "trackersync.sandbox.jira.caller"
 SEARCH_REMOVED = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
     "A full migration guideline is available at "
@@ -136,6 +126,8 @@ class User:
     display_name: str
     name: str | None = None
     email: str | None = None
+    # The user's own API token, when the user acts through the API too (see `add_user`).
+    token: str | None = None
 
 
 @dataclass
@@ -173,6 +165,9 @@ class Project:
     lead: str
     next_number: int = 1
     issue_keys: list[str] = field(default_factory=list)
+    workflow: Workflow = field(default_factory=default_workflow)
+    # Whether the API user has the Administer Projects permission (versions need it).
+    admin: bool = True
 
 
 @dataclass
@@ -202,6 +197,8 @@ class Issue:
     properties: dict[str, Any] = field(default_factory=dict)
     remote_links: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
+    # Who created it (accountId); unlike the reporter, nobody can set it.
+    creator: str = ""
 
 
 def _rules() -> list[Rule]:
@@ -283,8 +280,12 @@ class JiraSandbox(SandboxApp):
         display_name: str = "Pat Manager",
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
+        server_title: str = "Jira",
     ) -> None:
         super().__init__(clock or SandboxClock(resolution=timedelta(milliseconds=1)), faults)
+        # What serverInfo calls the instance (its administrators name it; "Jira" unless
+        # changed): with the base URL, what tells one instance from another.
+        self.server_title = server_title
         self.email = email
         self.token = token
         self.pat = pat
@@ -295,11 +296,21 @@ class JiraSandbox(SandboxApp):
         self.base_url = "http://127.0.0.1"
         self.rate_headers: dict[str, str] = {}
         self.queries: list[str] = []  # every JQL searched, for tests to inspect
+        # Search is not read-after-write consistent on the real service (Atlassian says so
+        # for /search/jql): an issue created or changed less than `search_lag` ago is not
+        # in search results yet. GET /issue is always current. Off by default.
+        self.search_lag = timedelta(0)
+        # Jira cuts the comment page inline in an issue short (`total` says how many there
+        # are; `GET /issue/{key}/comment` pages the rest): at most this many inline when
+        # set. Off (all inline) by default.
+        self.inline_comments = 0
         self.users: dict[str, User] = {}
         self.projects: dict[str, Project] = {}
         self.issues_by_key: dict[str, Issue] = {}
         self.issues_by_id: dict[int, Issue] = {}
         self.versions_by_id: dict[int, Version] = {}
+        # Every status of every workflow (statuses are instance-wide in Jira).
+        self.statuses: dict[str, tuple[str, str]] = dict(DEFAULT_STATUSES)
         self._ids = {
             "project": 10000,
             "issue": 10000,
@@ -321,17 +332,25 @@ class JiraSandbox(SandboxApp):
         return self._ids[kind]
 
     def authenticate(self, request: Request) -> Response | None:
-        """Basic (email + API token) or Bearer PAT; anonymous only for serverInfo."""
+        """Basic (email + API token) or Bearer PAT; anonymous only for serverInfo.
+
+        The API user's credentials, or those of a user added with a `token`; the request
+        then acts as that user (`_caller`).
+        """
         header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer ") and self.pat:
-            if hmac.compare_digest(header[len("Bearer ") :], self.pat):
-                return None
-        elif request.authorization is not None and request.authorization.type == "basic":
+        pat = self.pat
+        if pat and header.startswith("Bearer ") and hmac.compare_digest(header[7:], pat):
+            return None
+        if request.authorization is not None and request.authorization.type == "basic":
             user = request.authorization.username or ""
             secret = request.authorization.password or ""
             if user in (self.email, "pat") and hmac.compare_digest(secret, self.token):
                 return None
-        elif not header and request.path.endswith("/serverInfo"):
+        other = self._person(request)
+        if other is not None:
+            request.environ[_CALLER] = other.account_id
+            return None
+        if not header and request.path.endswith("/serverInfo"):
             return None
         response = ApiError(
             401,
@@ -340,6 +359,26 @@ class JiraSandbox(SandboxApp):
         response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
         response.headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
         return response
+
+    def _person(self, request: Request) -> User | None:
+        """The added user whose own token (Bearer, or Basic with email or name) this is."""
+        header = request.headers.get("Authorization", "")
+        basic = request.authorization if request.authorization is not None else None
+        for person in self.users.values():
+            if not person.token or person.account_id == self.account_id:
+                continue
+            if hmac.compare_digest(header, f"Bearer {person.token}"):
+                return person
+            if basic is not None and basic.type == "basic":
+                names = {person.email, person.name} - {None}
+                secret = basic.password or ""
+                if basic.username in names and hmac.compare_digest(secret, person.token):
+                    return person
+        return None
+
+    def _caller(self, request: Request) -> str:
+        """The accountId the request acts as: the API user unless another user's token."""
+        return str(request.environ.get(_CALLER, self.account_id))
 
     def pre_dispatch(self, request: Request, endpoint: str) -> Response | None:  # noqa: ARG002
         """Remember the origin clients use, for the `self` links of helper results."""
@@ -392,7 +431,7 @@ class JiraSandbox(SandboxApp):
 
     def status_json(self, name: str) -> dict[str, Any]:
         """A status with its category."""
-        status_id, category = STATUSES[name]
+        status_id, category = self.statuses[name]
         return {
             "self": self._api(f"status/{status_id}"),
             "description": "",
@@ -476,6 +515,7 @@ class JiraSandbox(SandboxApp):
             "resolutiondate": None,
             "assignee": self.user_json(issue.assignee),
             "reporter": self.user_json(issue.reporter),
+            "creator": self.user_json(issue.creator or issue.reporter),
             "labels": list(issue.labels),
             "fixVersions": [self.version_json(self.versions_by_id[v]) for v in issue.fix_versions],
             "duedate": issue.duedate.isoformat() if issue.duedate else None,
@@ -500,7 +540,8 @@ class JiraSandbox(SandboxApp):
         }
 
     def _comment_page(self, issue: Issue, api: str) -> dict[str, Any]:
-        comments = [self.comment_json(issue, c) for c in issue.comments]
+        shown = issue.comments[: self.inline_comments] if self.inline_comments else issue.comments
+        comments = [self.comment_json(issue, c) for c in shown]
         if api == "3":
             for comment in comments:
                 comment["body"] = _adf(comment["body"])
@@ -508,7 +549,7 @@ class JiraSandbox(SandboxApp):
             "comments": comments,
             "self": self._api(f"issue/{issue.id}/comment"),
             "maxResults": len(comments),
-            "total": len(comments),
+            "total": len(issue.comments),
             "startAt": 0,
         }
 
@@ -567,29 +608,26 @@ class JiraSandbox(SandboxApp):
         return data
 
     def _transitions_json(self, issue: Issue, *, with_fields: bool) -> list[dict[str, Any]]:
+        """What the issue's workflow allows from its status (screens listed with fields)."""
         result = []
-        for transition_id, name, target in TRANSITIONS:
-            if target == issue.status:
-                continue
+        for transition in self.projects[issue.project].workflow.available(issue.status):
             item: dict[str, Any] = {
-                "id": transition_id,
-                "name": name,
-                "to": self.status_json(target),
-                "hasScreen": False,
-                "isGlobal": True,
+                "id": transition.id,
+                "name": transition.name,
+                "to": self.status_json(transition.to),
+                "hasScreen": transition.screen,
+                "isGlobal": transition.sources is None,
                 "isInitial": False,
                 "isAvailable": True,
                 "isConditional": False,
                 "isLooped": False,
             }
             if with_fields:
-                item["fields"] = self._transition_fields(target)
+                item["fields"] = self._transition_fields() if transition.screen else {}
             result.append(item)
         return result
 
-    def _transition_fields(self, target: str) -> dict[str, Any]:
-        if STATUSES[target][1] != "done":
-            return {}
+    def _transition_fields(self) -> dict[str, Any]:
         return {
             "resolution": {
                 "required": False,
@@ -769,8 +807,9 @@ class JiraSandbox(SandboxApp):
 
     # ---- issues ----------------------------------------------------------------------
 
-    def _new_issue(self, fields: dict[str, Any]) -> Issue:
-        """Create an issue from REST `fields` (project and issuetype by id, key or name)."""
+    def _new_issue(self, fields: dict[str, Any], by: str | None = None) -> Issue:
+        """Create an issue from REST `fields` (project and issuetype by id, key or name),
+        as user `by` (an accountId; the API user by default)."""
         project_ref = fields.get("project")
         if not isinstance(project_ref, dict):
             raise ApiError(400, errors={"project": "Specify a valid project ID or key"})
@@ -787,7 +826,9 @@ class JiraSandbox(SandboxApp):
             "-",
             now,
             now,
-            self.account_id,
+            by or self.account_id,
+            status=project.workflow.initial,
+            creator=by or self.account_id,
         )
         self._set_issuetype(issue, fields.get("issuetype") or {"name": "Task"})
         for name, value in fields.items():
@@ -799,8 +840,8 @@ class JiraSandbox(SandboxApp):
         self.issues_by_id[issue.id] = issue
         return issue
 
-    def _create_from_payload(self, payload: dict[str, Any]) -> Issue:
-        issue = self._new_issue(dict(payload.get("fields") or {}))
+    def _create_from_payload(self, payload: dict[str, Any], by: str | None = None) -> Issue:
+        issue = self._new_issue(dict(payload.get("fields") or {}), by)
         for prop in payload.get("properties") or []:
             self._store_property(issue, str(prop.get("key")), prop.get("value"))
         update = payload.get("update") or {}
@@ -813,7 +854,7 @@ class JiraSandbox(SandboxApp):
 
     def post_issue(self, request: Request, api: str) -> Response:  # noqa: ARG002
         """`POST /issue`: 201 with `{id, key, self}`; properties accepted inline."""
-        issue = self._create_from_payload(_body(request))
+        issue = self._create_from_payload(_body(request), self._caller(request))
         return json_response(self._created_json(issue), 201)
 
     def post_issue_bulk(self, request: Request, api: str) -> Response:  # noqa: ARG002
@@ -824,7 +865,8 @@ class JiraSandbox(SandboxApp):
         created, errors = [], []
         for index, payload in enumerate(updates):
             try:
-                created.append(self._created_json(self._create_from_payload(payload)))
+                issue = self._create_from_payload(payload, self._caller(request))
+                created.append(self._created_json(issue))
             except ApiError as error:
                 errors.append(
                     {
@@ -879,14 +921,19 @@ class JiraSandbox(SandboxApp):
         issue = self._issue(key)
         body = _body(request)
         transition_id = str((body.get("transition") or {}).get("id"))
-        target = next((t for i, _, t in TRANSITIONS if i == transition_id), None)
-        if target is None or target == issue.status:
+        workflow = self.projects[issue.project].workflow
+        transition = workflow.transition(issue.status, transition_id)
+        if transition is None:
             raise ApiError(400, [f"Transition id '{transition_id}' is not valid for this issue."])
         fields = dict(body.get("fields") or {})
-        resolution = (fields.pop("resolution", None) or {}).get("name")
-        self._move(issue, target, resolution)
-        for name, value in fields.items():
-            self._set_field(issue, name, value)
+        refused = screen_errors(transition, fields)
+        if refused:
+            raise ApiError(400, errors=refused)
+        sent = (fields.get("resolution") or {}).get("name")
+        if sent is not None and sent not in RESOLUTIONS:
+            raise ApiError(400, errors={"resolution": f"Resolution '{sent}' is invalid."})
+        issue.status = transition.to
+        issue.resolution = resolution_after(workflow, transition, sent)
         self._apply_update_ops(issue, body.get("update") or {})
         self._touch(issue)
         return Response(status=204)
@@ -894,8 +941,10 @@ class JiraSandbox(SandboxApp):
     def _move(self, issue: Issue, target: str, resolution: str | None) -> None:
         if resolution is not None and resolution not in RESOLUTIONS:
             raise ApiError(400, errors={"resolution": f"Resolution '{resolution}' is invalid."})
+        if target not in self.projects[issue.project].workflow.statuses:
+            raise ValueError(f"status {target!r} is not in {issue.project}'s workflow")
         issue.status = target
-        done = STATUSES[target][1] == "done"
+        done = self.statuses[target][1] == "done"
         issue.resolution = (resolution or "Done") if done else None
 
     # ---- comments ------------------------------------------------------------------------
@@ -928,7 +977,7 @@ class JiraSandbox(SandboxApp):
         body = _body(request).get("body")
         if not isinstance(body, str) or not body.strip():
             raise ApiError(400, errors={"comment": "Comment body can not be empty!"})
-        comment = self._append_comment(issue, body, self.account_id)
+        comment = self._append_comment(issue, body, self._caller(request))
         return json_response(self.comment_json(issue, comment), 201)
 
     def _comment(self, issue: Issue, comment_id: int) -> Comment:
@@ -948,13 +997,15 @@ class JiraSandbox(SandboxApp):
         comment = self._comment(issue, comment_id)
         body = _body(request).get("body")
         if isinstance(body, str) and body != comment.body:
-            self._edit_comment(issue, comment, body)
+            self._edit_comment(issue, comment, body, self._caller(request))
         return json_response(self.comment_json(issue, comment))
 
-    def _edit_comment(self, issue: Issue, comment: Comment, body: str) -> None:
+    def _edit_comment(
+        self, issue: Issue, comment: Comment, body: str, by: str | None = None
+    ) -> None:
         comment.body = body
         comment.updated = issue.updated = self.clock.stamp()
-        comment.update_author = self.account_id
+        comment.update_author = by or self.account_id
 
     # ---- properties and remote links ----------------------------------------------------
 
@@ -1050,6 +1101,16 @@ class JiraSandbox(SandboxApp):
         """`POST /version` with `project` (key) or `projectId`: 201."""
         body = _body(request)
         project = self._project(str(body.get("project") or body.get("projectId") or ""))
+        if not project.admin:
+            # Administer Projects is required; the official description answers 404 for
+            # both an unknown project and a missing permission.
+            raise ApiError(
+                404,
+                [
+                    f"Project with key '{project.key}' either does not exist or you do not "
+                    "have permission to create versions in it."
+                ],
+            )
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ApiError(400, errors={"name": "You must specify a valid version name"})
@@ -1119,16 +1180,16 @@ class JiraSandbox(SandboxApp):
                 "buildDate": "2026-11-01T00:00:00.000+0000",
                 "serverTime": self.stamp(self.clock.now()),
                 "scmInfo": "sandbox",
-                "serverTitle": "Jira",
+                "serverTitle": self.server_title,
             }
         )
 
     def myself(self, request: Request, api: str) -> Response:  # noqa: ARG002
-        """`GET /myself`: the API user, with `timeZone`."""
-        data = dict(self.user_json(self.account_id) or {})
-        data.update(
-            {"emailAddress": self.email, "locale": "en_US", "groups": {"size": 1, "items": []}}
-        )
+        """`GET /myself`: the user the credentials belong to, with `timeZone`."""
+        caller = self._caller(request)
+        data = dict(self.user_json(caller) or {})
+        email = self.email if caller == self.account_id else self.users[caller].email
+        data.update({"emailAddress": email, "locale": "en_US", "groups": {"size": 1, "items": []}})
         return json_response(data)
 
     def list_fields(self, request: Request, api: str) -> Response:  # noqa: ARG002
@@ -1146,10 +1207,14 @@ class JiraSandbox(SandboxApp):
 
     def project_statuses(self, request: Request, api: str, project: str) -> Response:  # noqa: ARG002
         """`GET /project/{key}/statuses`: the workflow's statuses per issue type."""
-        self._project(project)
-        statuses = [self.status_json(name) for name in STATUSES]
+        statuses = [self.status_json(name) for name in self._project(project).workflow.statuses]
+        # IssueTypeWithStatus: the type's id, name, self and subtask flag, its statuses.
+        keys = ("self", "id", "name", "subtask")
         return json_response(
-            [{**self.issue_type_json(name), "statuses": statuses} for name in ISSUE_TYPES]
+            [
+                {**{k: self.issue_type_json(name)[k] for k in keys}, "statuses": statuses}
+                for name in ISSUE_TYPES
+            ]
         )
 
     def list_issue_types(self, request: Request, api: str) -> Response:  # noqa: ARG002
@@ -1158,7 +1223,7 @@ class JiraSandbox(SandboxApp):
 
     def list_statuses(self, request: Request, api: str) -> Response:  # noqa: ARG002
         """`GET /status`."""
-        return json_response([self.status_json(name) for name in STATUSES])
+        return json_response([self.status_json(name) for name in self.statuses])
 
     def list_priorities(self, request: Request, api: str) -> Response:  # noqa: ARG002
         """`GET /priority`."""
@@ -1203,7 +1268,12 @@ class JiraSandbox(SandboxApp):
             matches = jql.compile_where(query.where, context, self._jql_values)
         except jql.JqlError as error:
             raise ApiError(400, [str(error)]) from error
-        found = [issue for issue in self.issues_by_id.values() if matches(issue)]
+        indexed = self.clock.now() - self.search_lag
+        found = [
+            issue
+            for issue in self.issues_by_id.values()
+            if matches(issue) and (not self.search_lag or issue.updated <= indexed)
+        ]
         return _order(found, query.order or (("created", True),))
 
     def _jql_values(self, issue: Issue, name: str) -> Sequence[Any]:
@@ -1267,12 +1337,22 @@ class JiraSandbox(SandboxApp):
 
     # ---- "as a user would" helpers ----------------------------------------------------------
 
-    def add_user(
-        self, account_id: str, display_name: str, name: str | None = None, email: str | None = None
+    def add_user(  # noqa: PLR0913 - a user's attributes
+        self,
+        account_id: str,
+        display_name: str,
+        name: str | None = None,
+        email: str | None = None,
+        *,
+        token: str | None = None,
     ) -> dict[str, Any]:
-        """Register a user that issues can be assigned to."""
+        """Register a user that issues can be assigned to.
+
+        With `token` the user can also use the API as themselves: Bearer `token`, or Basic
+        with their email (or name) and `token`.
+        """
         with self.lock:
-            self.users[account_id] = User(account_id, display_name, name, email)
+            self.users[account_id] = User(account_id, display_name, name, email, token)
             return self.user_json(account_id) or {}
 
     def add_project(self, key: str, name: str) -> dict[str, Any]:
@@ -1282,6 +1362,26 @@ class JiraSandbox(SandboxApp):
             self.projects[project.key] = project
             return self.project_json(project)
 
+    def set_workflow(self, project: str, workflow: Workflow, *, admin: bool = True) -> None:
+        """Give `project` another workflow (every issue type); issues in a status it lacks
+        go to its initial status. `admin=False`: the API user may not administer the
+        project (creating a version is then refused with 403, as Jira does)."""
+        with self.lock:
+            clash = {
+                name
+                for name, (status_id, _) in workflow.statuses.items()
+                if name in self.statuses and self.statuses[name][0] != status_id
+            }
+            if clash:
+                raise ValueError(f"statuses {sorted(clash)} exist with other ids")
+            self.statuses.update(workflow.statuses)
+            found = self._project(project)
+            found.workflow, found.admin = workflow, admin
+            for key in found.issue_keys:
+                issue = self.issues_by_key[key]
+                if issue.status not in workflow.statuses:
+                    issue.status, issue.resolution = workflow.initial, None
+
     def create_issue(
         self,
         project: str,
@@ -1289,15 +1389,19 @@ class JiraSandbox(SandboxApp):
         description: str = "",
         *,
         issuetype: str = "Task",
-        status: str = "To Do",
+        status: str | None = None,
         resolution: str | None = None,
         labels: Iterable[str] = (),
         assignee: str | None = None,
         fix_versions: Iterable[str] = (),
         parent: str | None = None,
         duedate: date | None = None,
+        creator: str | None = None,
     ) -> dict[str, Any]:
-        """Create an issue as a user would (in any status); return its JSON."""
+        """Create an issue as a user would (in any status); return its JSON.
+
+        `creator` is the accountId of the user creating it (the API user by default).
+        """
         with self.lock:
             fields: dict[str, Any] = {
                 "project": {"key": project},
@@ -1313,9 +1417,9 @@ class JiraSandbox(SandboxApp):
                 fields["parent"] = {"key": parent}
             if duedate is not None:
                 fields["duedate"] = duedate.isoformat()
-            issue = self._new_issue(fields)
-            if status != "To Do" or resolution is not None:
-                self._move(issue, status, resolution)
+            issue = self._new_issue(fields, creator)
+            if (status or issue.status) != issue.status or resolution is not None:
+                self._move(issue, status or issue.status, resolution)
             return self.issue_json(issue)
 
     def edit_issue(self, key: str, **fields: Any) -> dict[str, Any]:
@@ -1334,8 +1438,9 @@ class JiraSandbox(SandboxApp):
         """Move an issue to `status` (Done sets the resolution, leaving Done clears it)."""
         with self.lock:
             issue = self._issue(key)
-            if status not in STATUSES:
-                raise ValueError(f"unknown status {status!r}; known: {sorted(STATUSES)}")
+            known = self.projects[issue.project].workflow.statuses
+            if status not in known:
+                raise ValueError(f"unknown status {status!r}; known: {sorted(known)}")
             self._move(issue, status, resolution)
             self._touch(issue)
             return self.issue_json(issue)
@@ -1465,10 +1570,10 @@ _JQL_VALUES: dict[str, Any] = {
     "fixversion": lambda s, i: [
         n for v in i.fix_versions for n in (s.versions_by_id[v].name, str(v))
     ],
-    "status": lambda _s, i: (i.status, STATUSES[i.status][0]),
-    "statuscategory": lambda _s, i: (
-        STATUSES[i.status][1],
-        CATEGORIES[STATUSES[i.status][1]]["name"],
+    "status": lambda s, i: (i.status, s.statuses[i.status][0]),
+    "statuscategory": lambda s, i: (
+        s.statuses[i.status][1],
+        CATEGORIES[s.statuses[i.status][1]]["name"],
     ),
     "updated": lambda _s, i: (i.updated,),
     "created": lambda _s, i: (i.created,),
@@ -1477,6 +1582,8 @@ _JQL_VALUES: dict[str, Any] = {
     "assignee": lambda s, i: _assignee_values(s, i),
     "issuetype": lambda _s, i: (i.issuetype, ISSUE_TYPES[i.issuetype][0]),
     "parent": lambda _s, i: (i.parent,) if i.parent else (),
+    "summary": lambda _s, i: (i.summary,),
+    "description": lambda _s, i: (i.description,) if i.description else (),
 }
 
 

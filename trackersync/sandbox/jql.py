@@ -38,16 +38,20 @@ FIELDS = frozenset(
         "issuetype",
         "duedate",
         "parent",
+        "summary",
+        "description",
     }
 )
+# Free-text fields: only `~` (contains) and `!~` apply, as in Jira.
+TEXT_FIELDS = frozenset({"summary", "description"})
 ALIASES = {"issuekey": "key", "type": "issuetype", "due": "duedate", "updateddate": "updated"}
 DATE_FIELDS = frozenset({"updated", "created", "duedate"})
-COMPARISONS = ("=", "!=", ">=", "<=", ">", "<")
+COMPARISONS = ("=", "!=", ">=", "<=", ">", "<", "~", "!~")
 
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<op>!=|>=|<=|=|>|<|~)
+      | (?P<op>!~|!=|>=|<=|=|>|<|~)
       | (?P<punct>[(),])
       | (?P<word>[^\s"'(),=!<>~]+)
     )""",
@@ -217,6 +221,10 @@ class _Parser:
         field = field_name(self.expect("word").text)
         token = self.peek()
         if token is not None and token.kind == "op" and token.text in COMPARISONS:
+            if (token.text in ("~", "!~")) != (field in TEXT_FIELDS):
+                raise JqlError(
+                    f"The operator '{token.text}' is not supported by the '{field}' field."
+                )
             self.position += 1
             return Clause(field, token.text, (self.value(),))
         if self.keyword("is"):
@@ -319,6 +327,8 @@ def _compile_clause(clause: Clause, context: DateContext, values: Accessor) -> P
         return lambda record: (len(values(record, field)) == 0) == empty
     if field in DATE_FIELDS:
         return _compile_date(clause, context, values)
+    if field in TEXT_FIELDS or op in ("~", "!~"):
+        return _compile_text(clause, values)
     wanted = {value.lower() for value in clause.values}
     if op in ("=", "in"):
         return lambda record: any(str(v).lower() in wanted for v in values(record, field))
@@ -327,6 +337,24 @@ def _compile_clause(clause: Clause, context: DateContext, values: Accessor) -> P
     raise JqlError(f"The operator '{op}' is not supported by the '{field}' field.")
 
 
+def _compile_text(clause: Clause, values: Accessor) -> Predicate:
+    """`summary ~ "crash save"`: every word of the value starts a word of the field (a
+    stand-in for Jira's stemming full-text match; `*` ends a prefix on purpose too)."""
+    field, op = clause.field, clause.op
+    if field not in TEXT_FIELDS or op not in ("~", "!~"):
+        raise JqlError(f"The operator '{op}' is not supported by the '{field}' field.")
+    words = _WORDS.findall(clause.values[0].lower())
+    contains = op == "~"
+
+    def matches(record: Any) -> bool:
+        found = {w for text in values(record, field) for w in _WORDS.findall(str(text).lower())}
+        hit = all(any(f.startswith(w) for f in found) for w in words)
+        return hit == contains
+
+    return matches
+
+
+_WORDS = re.compile(r"\w+")
 _DATE_TESTS: dict[str, Callable[[datetime, datetime], bool]] = {
     ">=": lambda value, bound: value >= bound,
     ">": lambda value, bound: value > bound,

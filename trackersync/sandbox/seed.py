@@ -240,6 +240,11 @@ def seed_jira(sandbox: JiraSandbox) -> None:
         key = issue["key"]
         if index % 3 == 0:
             sandbox.add_comment(key, "Seen in production logs too.", author=accounts[1])
+        if index % 4 == 1:
+            # Wiki markup, so the demo shows it arriving on GitHub as Markdown.
+            sandbox.add_comment(
+                key, "*Heads-up:* needs a {{migration}} note in the changelog.", author=accounts[2]
+            )
         if status == "Won't Do":
             sandbox.transition(key, "Done", resolution="Won't Do")
         elif status != "To Do":

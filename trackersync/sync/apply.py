@@ -9,12 +9,19 @@ action never stops the others; a refused, unreachable or exhausted system stops 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from trackersync.errors import AuthRefused, RateLimited, TrackersyncError, Unreachable
+from trackersync.errors import (
+    AuthRefused,
+    RateLimited,
+    TrackersyncError,
+    Unreachable,
+    WriteUnanswered,
+)
 from trackersync.sync.actions import (
     Action,
     Adopt,
@@ -25,7 +32,7 @@ from trackersync.sync.actions import (
     SideName,
     Update,
 )
-from trackersync.sync.link import LinkSpec, value
+from trackersync.sync.link import LinkSpec, other, value
 from trackersync.sync.model import Comment, Origin, Ref, Task, TaskFields
 from trackersync.sync.state.links import LinkStore
 
@@ -58,6 +65,8 @@ class ApplyReport:
     applied: list[Action] = field(default_factory=list)
     failed: list[tuple[Action, str]] = field(default_factory=list)
     stopped: TrackersyncError | None = None
+    # Comments posted or rewritten, by the side written to (the run report's counts).
+    comments: Counter[SideName] = field(default_factory=Counter)
 
     @property
     def writes(self) -> int:
@@ -71,6 +80,9 @@ class _Context:
     writers: Mapping[SideName, ItemWriter]
     store: LinkStore
     now: Callable[[], datetime]
+    comments: Counter[SideName]
+    # (source ref, field) -> side -> the value that side read back after this run's write.
+    written: dict[tuple[str, str], dict[SideName, Any]] = field(default_factory=dict)
 
 
 def apply(
@@ -81,8 +93,8 @@ def apply(
     now: Callable[[], datetime],
 ) -> ApplyReport:
     """Perform `actions` in order; failures are collected, not raised."""
-    context = _Context(link, writers, store, now)
     report = ApplyReport()
+    context = _Context(link, writers, store, now, report.comments)
     for action in actions:
         try:
             _apply_one(action, context)
@@ -128,7 +140,7 @@ def _create(action: Create, context: _Context) -> None:
     created = writer.find_twin(scope, action.origin.ref) if action.resume else None
     if created is None:
         context.store.record_intent(action.origin.ref, action.scope, context.now())
-        created = writer.create_item(scope, action.fields, action.origin)
+        created = _create_once(writer, scope, action)
     side = context.link.side(action.side)
     bases = {
         name: _oriented(action.side, value(created, name, side), kept)
@@ -136,23 +148,39 @@ def _create(action: Create, context: _Context) -> None:
     }
     source_ref, target_ref = _oriented(action.side, str(created.ref), action.origin.ref)
     context.store.record_twin(source_ref, target_ref, bases, created, action.side)
-    mirrored = {c.mirror_of for c in created.comments}
+    mirrored = {c.mirror_of for c in created.comments if c.by_trackersync}
     for copy in action.comments:
         if copy.origin.marker_id in mirrored:
             continue
         comment = writer.create_comment(created, copy.body, copy.origin)
+        context.comments[action.side] += 1
         context.store.record_comment(
             copy.origin.marker_id, str(created.ref), comment, copy.origin_updated
         )
 
 
+def _create_once(writer: ItemWriter, scope: str, action: Create) -> Task:
+    """Create the twin; when the create got a 5xx or no answer it may exist all the same,
+    so it is looked for by its marker before being sent once more."""
+    try:
+        return writer.create_item(scope, action.fields, action.origin)
+    except WriteUnanswered as exc:
+        log.warning("%s; looking for the twin by its marker before creating again", exc)
+    found = writer.find_twin(scope, action.origin.ref)
+    return found if found is not None else writer.create_item(scope, action.fields, action.origin)
+
+
 def _update(action: Update, context: _Context) -> None:
     written = context.writers[action.side].update_item(action.item, action.changes, action.marker)
     side = context.link.side(action.side)
-    bases = {
-        name: _oriented(action.side, value(written, name, side), kept)
-        for name, kept in action.kept.items()
-    }
+    bases = {}
+    for name, kept in action.kept.items():
+        # A set merge may write both sides: the other side's base is what its own write
+        # read back (Jira keeps one assignee of several), not what was asked for.
+        mine = value(written, name, side)
+        seen = context.written.setdefault((action.source_ref, name), {})
+        seen[action.side] = mine
+        bases[name] = _oriented(action.side, mine, seen.get(other(action.side), kept))
     context.store.record_bases(action.source_ref, bases, written)
 
 
@@ -163,6 +191,7 @@ def _comment(action: MirrorComment, context: _Context) -> None:
         comment = writer.update_comment(action.item, action.existing, copy.body, copy.origin)
     else:
         comment = writer.create_comment(action.item, copy.body, copy.origin)
+    context.comments[action.side] += 1
     context.store.record_comment(
         copy.origin.marker_id, str(action.item.ref), comment, copy.origin_updated
     )

@@ -7,11 +7,14 @@ so a value is never compared with the other side's value except to avoid needles
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import unquote
 
-from trackersync.sync.markup import cut, neutralize, normalize
+from trackersync.sync.markup import fit, normalize
 from trackersync.sync.model import Ref, StatusCategory, Task
 
 SideName = Literal["source", "target"]
@@ -31,6 +34,12 @@ class Side:
     text_limit: int = 65_536
     status_overrides: Mapping[str, StatusCategory] = field(default_factory=dict)
     takes_part: frozenset[str] | None = None
+    # This side's milestone names the link's milestones map: of several Jira fixVersions,
+    # the one among these is the one synced; the others are the Jira team's own.
+    milestones: frozenset[str] = frozenset()
+    # How far this system's clock ran ahead of ours this run (its `Date` header): its
+    # timestamps minus this are comparable with the other side's for "newest wins".
+    clock_offset: timedelta = timedelta(0)
 
     def owns(self, ref: str | Ref) -> bool:
         """Whether an item ref lives in this side's scope."""
@@ -58,6 +67,10 @@ class LinkSpec:
     conflict: Literal["newest", "source", "target"] = "newest"
     users: Mapping[str, str] = field(default_factory=dict)
     milestones: Mapping[str, str] = field(default_factory=dict)
+    # Mirrors another link created get twins through this link too (`chain: true`).
+    chain: bool = False
+    # Label (on the side without issue types) -> issue type of created twins.
+    types: Mapping[str, str] = field(default_factory=dict)
 
     def side(self, name: SideName) -> Side:
         """The source or the target side."""
@@ -67,6 +80,11 @@ class LinkSpec:
     def item_fields(self) -> tuple[str, ...]:
         """The synced fields other than comments."""
         return tuple(f for f in self.fields if f != "comments")
+
+
+def corrected(moment: datetime, side: Side) -> datetime:
+    """A timestamp `side`'s server wrote, on this machine's clock."""
+    return moment - side.clock_offset
 
 
 def other(name: SideName) -> SideName:
@@ -81,6 +99,8 @@ def value(task: Task, name: str, side: Side) -> Any:
         return (override or task.status.category).value
     if name in ("labels", "assignees"):
         return sorted(getattr(task, name))
+    if name == "milestone":
+        return next((v for v in task.fix_versions if v in side.milestones), task.milestone)
     return getattr(task, name)
 
 
@@ -99,8 +119,9 @@ def carry(
     spelling (`needs review` for Jira's `needs-review`) keeps that spelling.
     """
     if name == "body":
-        safe = neutralize(data or "", at_mentions=to.at_mentions, html=to.renders_html)
-        return cut(safe, to.text_limit, url), []
+        # One place cuts and neutralises, in that order, for bodies and comments alike.
+        text = _mapped_mentions(data or "", link, frm)
+        return fit(text, to.text_limit, url, at_mentions=to.at_mentions, html=to.renders_html), []
     if name == "labels":
         spelled = {_label_key(label): label for label in existing or ()}
         return sorted({spelled.get(_label_key(label), _label(label, to)) for label in data}), []
@@ -112,8 +133,34 @@ def carry(
     return data, []
 
 
+# A Jira mention as the Jira connector writes it: the name linked to the person's profile.
+_PROFILE_MENTION = re.compile(
+    r"\[@(?:[^\]\\\n]|\\.){1,200}\]"
+    r"\([^)\s]{1,300}/secure/ViewProfile\.jspa\?(?:accountId|name)=([^)\s&]{1,200})\)"
+)
+
+
+def _mapped_mentions(text: str, link: LinkSpec, frm: SideName) -> str:
+    """Mentions of people the link's `users` map knows, as their login on the other side
+    (`@login`, neutralised by `fit` like any mention); others stay names."""
+    if "ViewProfile.jspa" not in text:
+        return text
+    mapping = link.users if frm == "source" else {v: k for k, v in link.users.items()}
+
+    def login(match: re.Match[str]) -> str:
+        user = mapping.get(unquote(match[1]))
+        return match[0] if user is None else f"@{user}"
+
+    return _PROFILE_MENTION.sub(login, text)
+
+
 def _label(label: str, to: Side) -> str:
     return label if to.labels_allow_spaces else "-".join(label.split())
+
+
+def member_key(name: str, member: str) -> str:
+    """What makes two members of a set-valued field one member (labels ignore spelling)."""
+    return _label_key(member) if name == "labels" else member
 
 
 def _label_key(label: str) -> str:

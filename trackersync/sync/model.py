@@ -9,7 +9,15 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 _REF = re.compile(r"^(?P<connector>[A-Za-z0-9_.-]+):(?P<scope>[^#\s]+)(?:#(?P<key>[^#\s]+))?$")
 
@@ -105,7 +113,10 @@ class Comment(BaseModel):
     body: str = ""
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    # The marker as read from the comment, whoever wrote it; trusted (as a mirror of
+    # that comment) only with `by_trackersync`: trackersync's own account wrote it.
     mirror_of: str | None = None
+    by_trackersync: bool = False
 
 
 class Task(BaseModel):
@@ -127,7 +138,53 @@ class Task(BaseModel):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     comments: tuple[Comment, ...] = ()
+    # The marker as read from the item (the origin's ref), whoever put it there. Anyone
+    # can paste a marker: it is trusted only with `by_trackersync`, which the connector
+    # sets when trackersync's own account created the item (and, on Jira, the marker
+    # property is present). Connectors only look authorship up for marked items.
+    twin_of: str | None = None
+    by_trackersync: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _marker_from_stored_raw(cls, data: Any) -> Any:
+        # Rows stored before `twin_of` existed kept the marker in `raw`; read as None it
+        # would look removed and be written back. Their author was never recorded, so
+        # they stay untrusted (by_trackersync False) until the item is pulled again.
+        raw = data.get("raw") if isinstance(data, dict) and "twin_of" not in data else None
+        if isinstance(raw, dict) and isinstance(raw.get("twin_of"), str):
+            rest = {key: value for key, value in raw.items() if key != "twin_of"}
+            return {**data, "twin_of": raw["twin_of"], "raw": rest}
+        return data
+
+    # Every release the item is in (Jira fixVersions; `milestone` is only the first one).
+    fix_versions: tuple[str, ...] = ()
+    # The tracker marks the item blocked: a Jira flag or "is blocked by" link, a label.
+    blocked: bool = False
     raw: dict[str, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blocked_when_unset(cls, data: Any) -> Any:
+        # Items stored before `blocked` existed kept the Jira flag and links in `raw`, and
+        # an incremental pull never re-reads them unless they change: derive it once here.
+        if isinstance(data, dict) and "blocked" not in data and says_blocked(data):
+            return {**data, "blocked": True}
+        return data
+
+
+def says_blocked(data: dict[str, Any]) -> bool:
+    """A "blocked" label, or in a Jira `raw` the flag or an "is blocked by" link."""
+    raw = data.get("raw")
+    raw = raw if isinstance(raw, dict) else {}
+    inward = any(
+        isinstance(link, dict)
+        and link.get("type") == "Blocks"
+        and link.get("direction") == "inward"
+        for link in raw.get("issuelinks") or []
+    )
+    labelled = any(str(label).lower() == "blocked" for label in data.get("labels") or ())
+    return bool(raw.get("flagged")) or inward or labelled
 
 
 class Milestone(BaseModel):
@@ -148,9 +205,12 @@ class PullResult(BaseModel):
     """What one incremental pull of a scope found.
 
     `tasks` are the items that changed since `cursor` (already de-duplicated: an item the
-    previous pull saw with the same `updated_at` is left out). `comments` are comments
-    that changed, keyed by the item key they belong to, for items that may not be in
-    `tasks`. `milestones` is None when they were not re-read (unchanged, e.g. a 304).
+    previous pull saw with the same `updated_at` is left out). `comments` is the one path
+    comments travel by: every comment that changed (new or edited), keyed by the item key
+    it belongs to, whether or not that item is in `tasks`. A connector whose API returns
+    comments inside the items may leave them on `Task.comments` instead: building the
+    result folds them into `comments`, so the store and the engine read `comments` only.
+    `milestones` is None when they were not re-read (unchanged, e.g. a 304).
     `cursor` is the opaque, JSON-serialisable state the next pull starts from.
     """
 
@@ -160,6 +220,32 @@ class PullResult(BaseModel):
     milestones: list[Milestone] | None = None
     cursor: dict[str, Any] = Field(default_factory=dict)
     requests: int = 0
+
+    @model_validator(mode="after")
+    def _fold_task_comments(self) -> PullResult:
+        # Runs on construction (not on model_copy): rebuilding `tasks` with a copy would
+        # skip it, which no caller does.
+        self.comments = fold_comments(self.tasks, self.comments)
+        return self
+
+
+def fold_comments(
+    tasks: Iterable[Task], comments: dict[str, list[Comment]]
+) -> dict[str, list[Comment]]:
+    """`comments` plus those carried on `tasks`, one per (item key, comment id).
+
+    The same comment found on both paths keeps the later edit (the explicit list on a tie).
+    """
+    merged = {key: {c.id: c for c in items} for key, items in comments.items()}
+    for task in tasks:
+        if not task.comments:
+            continue
+        found = merged.setdefault(task.ref.key, {})
+        for comment in task.comments:
+            kept = found.get(comment.id)
+            if kept is None or comment.updated_at > kept.updated_at:
+                found[comment.id] = comment
+    return {key: list(found.values()) for key, found in merged.items() if found}
 
 
 class TaskFields(BaseModel):
@@ -180,6 +266,8 @@ class TaskFields(BaseModel):
     labels: tuple[str, ...] | None = None
     assignees: tuple[str, ...] | None = None
     milestone: str | None = None
+    # The issue type of a created twin, where the system has types (a create only).
+    type: str | None = None
 
 
 class Origin(BaseModel):

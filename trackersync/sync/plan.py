@@ -8,7 +8,7 @@ the side it wrote, so its own writes never come back as changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +23,18 @@ from trackersync.sync.actions import (
     SideName,
     Update,
 )
-from trackersync.sync.link import LinkSpec, carry, other, same, value
-from trackersync.sync.model import Comment, Origin, StatusCategory, Task, TaskFields, iso
+from trackersync.sync.blocks import merge_blocks
+from trackersync.sync.link import LinkSpec, Side, carry, corrected, other, same, value
+from trackersync.sync.model import (
+    Comment,
+    Origin,
+    Ref,
+    StatusCategory,
+    Task,
+    TaskFields,
+    iso,
+)
+from trackersync.sync.set_merge import SET_FIELDS, merge_sets
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,34 @@ class LinkState:
     intents: frozenset[str] = frozenset()
     # source ref -> the side trackersync created (where the marker must stay).
     mirror_sides: Mapping[str, SideName] = field(default_factory=dict)
+    # Items trackersync created as mirrors for the other links (from their pairs).
+    mirrors_elsewhere: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Both sides changed a field: both values and which one the link's rule kept, so the
+    losing value is never silently gone (run report, `status`)."""
+
+    source_ref: str
+    target_ref: str
+    field: str
+    source_value: Any
+    target_value: Any
+    winner: SideName
+    rule: str
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-able record (text values as they were)."""
+        return {
+            "source_ref": self.source_ref,
+            "target_ref": self.target_ref,
+            "field": self.field,
+            "source_value": self.source_value,
+            "target_value": self.target_value,
+            "winner": self.winner,
+            "rule": self.rule,
+        }
 
 
 @dataclass
@@ -54,6 +92,7 @@ class Plan:
 
     actions: list[Action] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def writes(self) -> list[Action]:
@@ -67,6 +106,7 @@ def plan(state: LinkState, sources: list[Task], targets: list[Task], link: LinkS
     items = {str(task.ref): task for task in [*sources, *targets]}
     pairs = dict(state.twins)
     bases = dict(state.bases)
+    result.warnings.extend(_untrusted_markers(items.values()))
     for adopt in _adoptions(pairs, items, link):
         result.actions.append(adopt)
         pairs[adopt.source_ref] = adopt.target_ref
@@ -76,6 +116,10 @@ def plan(state: LinkState, sources: list[Task], targets: list[Task], link: LinkS
         source, target = items.get(source_ref), items.get(target_ref)
         if source is None or target is None:
             continue  # not pulled, deleted or moved: never read as "delete the twin"
+        stranger = _stranger_at_twin(source, target, state.mirror_sides.get(source_ref))
+        if stranger is not None:
+            result.warnings.append(stranger)
+            continue
         marker = _lost_marker(source, target, state.mirror_sides.get(source_ref), link)
         _plan_pair(source, target, bases, link, result, marker)
         if "comments" in link.fields:
@@ -83,16 +127,40 @@ def plan(state: LinkState, sources: list[Task], targets: list[Task], link: LinkS
     return result
 
 
+def _stranger_at_twin(source: Task, target: Task, mirror_side: SideName | None) -> str | None:
+    """Why the item at the stored twin's key is not the twin trackersync created, or None.
+
+    A store reused against a reseeded or another instance finds other items at its keys;
+    writing to either side would copy one unrelated item into another. The side
+    trackersync created must carry a marker it wrote naming this origin. A marker that is
+    simply gone is not such a sign (a person may rewrite a body): that is `_lost_marker`.
+    """
+    if mirror_side is None:
+        return None  # paired by a release that did not record which side it created
+    mirror, origin = (target, source) if mirror_side == "target" else (source, target)
+    if mirror.twin_of is None or (mirror.by_trackersync and mirror.twin_of == str(origin.ref)):
+        return None
+    why = (
+        f"is trackersync's twin of {mirror.twin_of}, not of {origin.ref}"
+        if mirror.by_trackersync
+        else "was not created by trackersync's account"
+    )
+    return (
+        f"{source.ref} and {target.ref} are paired but not synced: {mirror.ref} {why} "
+        "(another item now sits at that key?); neither side is written"
+    )
+
+
 def _adoptions(pairs: dict[str, str], items: dict[str, Task], link: LinkSpec) -> list[Adopt]:
     paired = set(pairs) | set(pairs.values())
     found: list[Adopt] = []
     for ref, task in sorted(items.items()):
         twin = _twin_of(task, link)
-        if twin is None or ref in paired or twin in paired:
+        if twin is None or ref in paired or twin in paired or not _takes_part(twin, link):
             continue
         source_ref, target_ref = (twin, ref) if link.target.owns(ref) else (ref, twin)
         source, target = items.get(source_ref), items.get(target_ref)
-        bases = _agreed(source, target, link) if source and target else {}
+        bases = _current_bases(source, target, link) if source and target else {}
         reason = f"{ref} carries a marker naming {twin}"
         found.append(
             Adopt(
@@ -109,25 +177,58 @@ def _adoptions(pairs: dict[str, str], items: dict[str, Task], link: LinkSpec) ->
 
 
 def _twin_of(task: Task, link: LinkSpec) -> str | None:
-    """The item of the other side this one was created from, per its marker."""
-    twin = task.raw.get("twin_of")
-    if not isinstance(twin, str) or not twin:
+    """The item of the other side this one was created from, per its marker.
+
+    Anyone can paste a marker into their own item: only one on an item trackersync's
+    account created names a twin. Otherwise a person could pair their issue with any
+    (confidential) item of the other side, receive its text and write into it.
+    """
+    twin = task.twin_of
+    if not twin or not task.by_trackersync:
         return None
-    own, opposite = (
-        (link.target, link.source) if link.target.owns(task.ref) else (link.source, link.target)
-    )
-    del own
-    return twin if opposite.owns(twin) else None
+    opposite = link.source if link.target.owns(task.ref) else link.target
+    try:
+        return twin if opposite.owns(twin) else None
+    except ValueError:
+        return None  # not a ref at all: names nothing
 
 
-def _agreed(source: Task, target: Task, link: LinkSpec) -> dict[str, tuple[Any, Any]]:
-    agreed = {}
-    for name in link.item_fields:
-        sv, tv = value(source, name, link.source), value(target, name, link.target)
-        carried, _ = carry(name, sv, link, "source", link.target, source.url)
-        if same(name, carried, tv, link.target):
-            agreed[name] = (sv, tv)
-    return agreed
+def _takes_part(ref: str, link: LinkSpec) -> bool:
+    """Whether the link's filter lets item `ref` (of either side) have a twin."""
+    side = link.source if link.source.owns(ref) else link.target
+    return side.takes_part is None or Ref.parse(ref).key in side.takes_part
+
+
+def _untrusted_markers(tasks: Iterable[Task]) -> list[str]:
+    """A warning per item or comment whose marker trackersync's account did not write."""
+    found = []
+    for task in sorted(tasks, key=lambda t: str(t.ref)):
+        if task.twin_of and not task.by_trackersync:
+            found.append(
+                f"{task.ref} carries a trackersync marker naming {task.twin_of} but was not "
+                "created by trackersync's account: ignored"
+            )
+        found.extend(
+            f"comment {comment.id} on {task.ref} carries a trackersync marker naming "
+            f"{comment.mirror_of} but was not written by trackersync's account: "
+            "treated as that person's own comment"
+            for comment in task.comments
+            if comment.mirror_of and not comment.by_trackersync
+        )
+    return found
+
+
+def _current_bases(source: Task, target: Task, link: LinkSpec) -> dict[str, tuple[Any, Any]]:
+    """Both sides' current values as the base of every field, for a pair found by marker.
+
+    Nothing says which side changed while the pair was unrecorded, and conversions are
+    lossy (a mirror's text never reads back byte-equal to its origin): taking today's
+    values as in step makes a rebuild write nothing, and every later edit moves as usual.
+    """
+    return {
+        name: (value(source, name, link.source), value(target, name, link.target))
+        for name in link.item_fields
+    }
 
 
 def _plan_creates(
@@ -148,9 +249,24 @@ def _plan_creates(
             ref = str(task.ref)
             if ref in paired or _twin_of(task, link) is not None:
                 continue
+            if task.twin_of and not task.by_trackersync:
+                continue  # a forged marker: the item takes no part in the link
             if side.takes_part is not None and task.ref.key not in side.takes_part:
                 continue
+            if not link.chain and _mirror_for_another_link(task, state):
+                continue
             result.actions.append(_create(state, task, side_name, link, result))
+
+
+def _mirror_for_another_link(task: Task, state: LinkState) -> bool:
+    """Whether trackersync created `task` as the twin of an item outside this link.
+
+    With links A-B and B-C, B holds A's items as mirrors; copying them on to C would
+    multiply every item across N:M links. Only `chain: true` lets them through. Read from
+    the other links' pairs and from a trusted marker (this runs after `_twin_of` found it
+    names nothing in this link), so a lost state store keeps the rule.
+    """
+    return str(task.ref) in state.mirrors_elsewhere or bool(task.twin_of and task.by_trackersync)
 
 
 def _create(state: LinkState, task: Task, frm: SideName, link: LinkSpec, result: Plan) -> Create:
@@ -169,7 +285,7 @@ def _create(state: LinkState, task: Task, frm: SideName, link: LinkSpec, result:
         scope=str(to.scope),
         origin_item=task,
         origin=origin,
-        fields=_task_fields(written),
+        fields=_task_fields({**written, **_typed(task, link, written)}),
         origin_values=values,
         comments=copies if "comments" in link.fields else (),
         resume=origin.ref in state.intents,
@@ -177,7 +293,9 @@ def _create(state: LinkState, task: Task, frm: SideName, link: LinkSpec, result:
 
 
 def _own_comment_ids(task: Task) -> list[str]:
-    return [comment.id for comment in task.comments if not comment.mirror_of]
+    """Comments people wrote: all but trackersync's own mirrors. A marker someone else
+    wrote makes no mirror; its body comes without the marker, so a copy carries none."""
+    return [c.id for c in task.comments if not (c.mirror_of and c.by_trackersync)]
 
 
 def _copy(task: Task, comment_id: str, link: LinkSpec, frm: SideName) -> CommentCopy:
@@ -192,6 +310,24 @@ def _copy(task: Task, comment_id: str, link: LinkSpec, frm: SideName) -> Comment
         author=comment.author,
     )
     return CommentCopy(body=body, origin=origin, origin_updated=iso(comment.updated_at))
+
+
+def _typed(task: Task, link: LinkSpec, written: Mapping[str, Any]) -> dict[str, Any]:
+    """The link's `types` map on a create: a typed origin (Jira) gives its twin the label
+    its type maps from; an untyped one (GitHub) gives the type its first mapped label
+    names."""
+    if not link.types:
+        return {}
+    if task.type:
+        labels = [label for label, kind in link.types.items() if kind == task.type]
+        if not labels or "labels" not in written:
+            return {}
+        current = tuple(written["labels"])
+        known = {label.casefold() for label in current}
+        return {"labels": current + tuple(x for x in labels[:1] if x.casefold() not in known)}
+    by_label = {label.casefold(): kind for label, kind in link.types.items()}
+    kinds = [by_label[label.casefold()] for label in task.labels if label.casefold() in by_label]
+    return {"type": kinds[0]} if kinds else {}
 
 
 def _task_fields(values: Mapping[str, Any]) -> TaskFields:
@@ -232,20 +368,79 @@ def _plan_pair(
             "target": value(target, name, link.target),
         }
         base = bases.get((str(source.ref), name))
+        if name in SET_FIELDS and link.two_way:
+            _merge_pair_set(name, current, base, tasks, link, pair, result)
+            continue
         winner = _winner(name, current, base, tasks, link, pair)
         if winner is None:
             continue
         loser = other(winner)
+        if name in pair.conflicts:
+            refs = str(source.ref), str(target.ref)
+            values = current["source"], current["target"]
+            rule = link.conflict if link.two_way else "source"
+            result.conflicts.append(Conflict(*refs, name, *values, winner, rule))
         carried, warnings = carry(
             name, current[winner], link, winner, link.side(loser), tasks[winner].url, current[loser]
         )
         result.warnings.extend(warnings)
+        if name == "body" and base is not None and name not in pair.conflicts:
+            carried = _merge_body(base, winner, current, carried, tasks, result, link)
         if same(name, carried, current[loser], link.side(loser)):
             pair.agreed[name] = (current["source"], current["target"])
         else:
             pair.writes[loser][name] = carried
             pair.kept[loser][name] = current[winner]
     _emit_pair(source, target, pair, link, result, lost)
+
+
+def _merge_body(
+    base: tuple[Any, Any],
+    winner: SideName,
+    current: dict[SideName, Any],
+    carried: str,
+    tasks: dict[SideName, Task],
+    result: Plan,
+    link: LinkSpec,
+) -> str:
+    """The loser's body with only the blocks the winner edited replaced (`blocks`); the
+    whole carried body when the two cannot be aligned block by block or the merged body
+    would pass the side's limit (the carried one is already cut to it)."""
+    loser = other(winner)
+    origin_base = base[0 if winner == "source" else 1] or ""
+    mirror = current[loser] or ""
+    merged = merge_blocks(origin_base, current[winner] or "", mirror, carried)
+    if merged is not None and len(merged) <= link.side(loser).text_limit:
+        return merged
+    if mirror.strip():
+        result.warnings.append(
+            f"{tasks[loser].ref}: its body no longer lines up block by block with "
+            f"{tasks[winner].ref}; rewritten whole from it"
+        )
+    return carried
+
+
+def _merge_pair_set(
+    name: str,
+    current: dict[SideName, Any],
+    base: tuple[Any, Any] | None,
+    tasks: dict[SideName, Task],
+    link: LinkSpec,
+    pair: _PairPlan,
+    result: Plan,
+) -> None:
+    """Labels and assignees: both sides' additions and removals survive (`set_merge`)."""
+    urls: dict[SideName, str] = {"source": tasks["source"].url, "target": tasks["target"].url}
+    merge = merge_sets(name, current, base, link, urls)
+    result.warnings.extend(merge.warnings)
+    written = [side for side in merge.results if merge.changed(side, current[side], name)]
+    for side in written:
+        pair.writes[side][name] = merge.results[side]
+        # The other side's value once this run is done: its merged set if written too.
+        theirs = other(side)
+        pair.kept[side][name] = merge.results[theirs] if theirs in written else current[theirs]
+    if not written and (base is None or tuple(base) != (current["source"], current["target"])):
+        pair.agreed[name] = (current["source"], current["target"])
 
 
 def _winner(
@@ -283,7 +478,10 @@ def _by_rule(tasks: dict[SideName, Task], link: LinkSpec) -> SideName:
         return "source"
     if link.conflict == "target":
         return "target"
-    return "target" if tasks["target"].updated_at > tasks["source"].updated_at else "source"
+    # Two servers' clocks disagree (by 44 s, seen in the field): each side's timestamp is
+    # corrected by its clock's measured offset before "newest" is decided.
+    target = corrected(tasks["target"].updated_at, link.target)
+    return "target" if target > corrected(tasks["source"].updated_at, link.source) else "source"
 
 
 def _lost_marker(
@@ -293,7 +491,7 @@ def _lost_marker(
     if mirror_side is None:
         return None
     mirror, origin = (target, source) if mirror_side == "target" else (source, target)
-    if mirror.raw.get("twin_of") == str(origin.ref):
+    if mirror.twin_of == str(origin.ref):
         return None
     system = link.side(other(mirror_side)).system
     return mirror_side, Origin(ref=str(origin.ref), url=origin.url, system=system)
@@ -337,7 +535,7 @@ def _emit_pair(
                 link=link.name,
                 reason=reason,
                 side=side,
-                item=item,
+                item=_as_synced(item, link.side(side)),
                 changes=_task_fields(writes),
                 kept=pair.kept[side],
                 conflicts=conflicts,
@@ -346,6 +544,13 @@ def _emit_pair(
                 marker=marker,
             )
         )
+
+
+def _as_synced(item: Task, side: Side) -> Task:
+    """`item` whose `milestone` is the one of its fixVersions the link syncs, so that the
+    connector replaces that version and keeps the others (the Jira team's own)."""
+    synced = value(item, "milestone", side)
+    return item if synced == item.milestone else item.model_copy(update={"milestone": synced})
 
 
 def _plan_comments(
@@ -369,7 +574,11 @@ def _comment_action(
     marker = copy.origin.marker_id
     known = state.comments.get(marker)
     by_id = {c.id: c for c in mirror_task.comments}
-    found = next((c for c in mirror_task.comments if c.mirror_of == marker), None)
+    # Only trackersync's own comment can be the mirror: adopting a pasted marker would
+    # stop the real mirroring and let someone else's text stand in for the origin's.
+    found = next(
+        (c for c in mirror_task.comments if c.mirror_of == marker and c.by_trackersync), None
+    )
 
     def mirror(reason: str, existing: Comment | None = None) -> MirrorComment:
         return MirrorComment(
@@ -379,8 +588,9 @@ def _comment_action(
     if known is None and found is None:
         return mirror(f"comment {marker} is not on {mirror_task.ref} yet")
     if known is None and found is not None:
-        if not same("body", found.body, copy.body, link.side(to)):
-            return mirror(f"comment {marker} changed before its mirror was recorded", found)
+        # Adopted as it stands, like a pair's fields (`_current_bases`): a mirror's text
+        # never reads back byte-equal to its origin, so comparing them would rewrite
+        # every mirror after a lost store. A later edit of the origin moves as usual.
         return AdoptComment(
             link=link.name,
             reason=f"comment {found.id} on {mirror_task.ref} is a mirror of {marker}",

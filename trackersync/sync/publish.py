@@ -4,8 +4,10 @@ write it. Pure: `plan_publish` decides from the rollups and the milestones as pu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from trackersync.sync import published_text
+from trackersync.sync.documents import Rollup
 from trackersync.sync.model import Milestone, Task
 
 TextKind = Literal["markdown", "plain", "issue"]
@@ -30,69 +32,52 @@ class Publish:
     reason: str
 
 
-def render(rollup: dict[str, Any], kind: TextKind) -> str:
-    """The rollup as published: a Markdown block, or one plain line for short fields."""
-    counts = rollup["counts"]
-    health = rollup["health"]
-    scope = counts["tasks"] - counts["canceled"]
-    line = (
-        f"{rollup['percent_done']}% done ({counts['done']} of {scope}), {health['verdict']}; "
-        f"forecast {rollup['forecast']['date'] or 'not enough history'}; "
-        f"due {rollup['due'] or 'not set'}"
-    )
+def render(rollup: Rollup, kind: TextKind, status_url: str | None = None) -> str:
+    """The rollup as published: a Markdown block, or one plain line for short fields
+    (see published_text.py); `status_url` links the status issue, when there is one."""
     if kind == "plain":
-        return f"trackersync {rollup['name']}: {line}"
-    columns = {
-        "todo": counts["todo"],
-        "in progress": counts["in_progress"],
-        "done": counts["done"],
-        "canceled": counts["canceled"],
-        **{name: len(rollup[name]) for name in ("overdue", "blocked", "unassigned", "stale")},
-    }
-    added, removed = len(rollup["scope"]["added"]), len(rollup["scope"]["removed"])
-    return "\n".join(
-        [
-            f"**{rollup['name']}** · {line}",
-            "",
-            "| " + " | ".join(columns) + " |",
-            "|" + "---|" * len(columns),
-            "| " + " | ".join(str(value) for value in columns.values()) + " |",
-            "",
-            f"Health: {health['verdict']} ({'; '.join(health['reasons'])}).",
-            f"Scope since the first rollup: +{added} / -{removed}.",
-        ]
-    )
+        return published_text.plain(rollup, status_url)
+    return published_text.markdown(rollup, status_url)
 
 
 def splice(existing: str, block: str, kind: TextKind) -> str:
-    """`existing` with the text between our markers replaced (appended if absent)."""
+    """`existing` with our block replaced (appended if there is no whole block).
+
+    Only a whole block is ours to replace: the last start marker before the last end
+    marker, and what lies between them. A person who deletes a marker and writes on keeps
+    every word: the broken block is left as it is and a fresh one is appended.
+    """
     start, end = MARKERS[kind]
     gap = "\n\n" if kind == "issue" else "\n"
     wrapped = f"{start}{gap}{block}{gap}{end}"
-    head, found, rest = existing.partition(start)
-    if found:
-        _, closed, tail = rest.partition(end)
-        if closed:
-            return f"{head}{wrapped}{tail}"
+    closing = existing.rfind(end)
+    opening = existing.rfind(start, 0, closing) if closing >= 0 else -1
+    if opening >= 0:
+        return f"{existing[:opening]}{wrapped}{existing[closing + len(end) :]}"
     separator = "\n\n" if existing.strip() else ""
     return f"{existing.rstrip()}{separator}{wrapped}"
 
 
 def plan_publish(
-    rollup: dict[str, Any],
+    rollup: Rollup,
     targets: list[tuple[Milestone, TextKind, int]],
+    status_url: str | None = None,
 ) -> list[Publish]:
     """One `Publish` per member milestone whose text would change (none on a repeat)."""
     actions = []
     for milestone, kind, limit in targets:
-        block = render(rollup, kind)
+        block = render(rollup, kind, status_url)
         description = splice(milestone.description, block, kind)
         if len(description.encode()) > limit:
-            block = render(rollup, "plain") if kind == "markdown" else block[: max(0, limit // 2)]
+            block = (
+                render(rollup, "plain", status_url)
+                if kind == "markdown"
+                else block[: max(0, limit // 2)]
+            )
             description = splice(milestone.description, block, kind)
         if description != milestone.description:
-            reason = f"rollup of {rollup['name']} changed"
-            actions.append(Publish(rollup["name"], milestone, description, reason))
+            reason = f"rollup of {rollup.name} changed"
+            actions.append(Publish(rollup.name, milestone, description, reason))
     return actions
 
 
@@ -107,9 +92,7 @@ class PublishIssue:
     reason: str
 
 
-def plan_issue_publish(
-    rollup: dict[str, Any], issues: list[tuple[Task, str | None]]
-) -> list[PublishIssue]:
+def plan_issue_publish(rollup: Rollup, issues: list[tuple[Task, str | None]]) -> list[PublishIssue]:
     """One `PublishIssue` per status issue whose block changed since it was last written
     (the issue's text went through a conversion, so the last block written is compared,
     not the text read back), or whose markers a person removed."""
@@ -121,6 +104,6 @@ def plan_issue_publish(
             continue
         body = splice(item.body, block, "issue")
         actions.append(
-            PublishIssue(rollup["name"], item, body, block, f"rollup of {rollup['name']} changed")
+            PublishIssue(rollup.name, item, body, block, f"rollup of {rollup.name} changed")
         )
     return actions

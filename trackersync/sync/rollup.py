@@ -1,7 +1,8 @@
 """Milestone rollups: one status per release across every tool, computed from the store.
 
-Pure: the caller passes the items, the twins, the history and today's date. How each
-number is computed is documented in docs/rollups.md.
+Pure: the caller passes the items, the twins, the history and today's date. Every count
+is of work items (an item and its copies across all links count once, see work_items.py).
+How each number is computed is documented in docs/rollups.md.
 """
 
 from __future__ import annotations
@@ -10,15 +11,28 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
-from trackersync.sync.model import Milestone, Ref, StatusCategory, Task, category_counts
+from trackersync.sync.documents import (
+    Counts,
+    DayPoint,
+    Forecast,
+    Health,
+    Item,
+    Rollup,
+    ScopeChange,
+    Verdict,
+)
+from trackersync.sync.model import Milestone, Ref, StatusCategory, Task
+from trackersync.sync.work_items import Identities, WorkItem, category_counts, group, natural
+
+__all__ = ["DayPoint", "Member", "RollupInput", "compute", "forecast_finish", "select"]
 
 OPEN = (StatusCategory.TODO, StatusCategory.IN_PROGRESS)
 THROUGHPUT_WINDOW = 14
 MIN_HISTORY_DAYS = 3
 AT_RISK_SLACK = timedelta(days=7)
 EMPTY = "no items selected"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # The selector keys a member may use, per what they compare.
 MILESTONE_KEYS = ("milestone", "fixVersion")
@@ -45,7 +59,8 @@ class Member:
 
 def _matches(task: Task, key: str, wanted: str) -> bool:
     if key in MILESTONE_KEYS:
-        names = task.raw.get("fixVersions") or ([task.milestone] if task.milestone else [])
+        # Every fixVersion counts: an item in [1.9, 2.0] belongs to both releases.
+        names = task.fix_versions or ((task.milestone,) if task.milestone else ())
         return wanted in names
     if key == "epic":
         return task.parent is not None and Ref.parse(task.parent).key == wanted
@@ -55,26 +70,14 @@ def _matches(task: Task, key: str, wanted: str) -> bool:
 
 
 @dataclass(frozen=True)
-class DayPoint:
-    """One day of the burn-up: scope (total less canceled) and done."""
-
-    day: date
-    total: int
-    done: int
-
-    def as_json(self) -> dict[str, Any]:
-        """For the status document and the state store."""
-        return {"day": self.day.isoformat(), "total": self.total, "done": self.done}
-
-
-@dataclass(frozen=True)
 class RollupInput:
     """Everything one rollup needs."""
 
     name: str
     members: list[Member]
     tasks: list[Task]
-    twins: Mapping[str, str]
+    # Work-item identities across all links (a mapping: pairs of unknown mirror side).
+    twins: Identities | Mapping[str, str]
     today: date
     due: date | None = None
     milestones: list[Milestone] = field(default_factory=list)
@@ -83,69 +86,72 @@ class RollupInput:
     stale_after: timedelta = timedelta(days=14)
 
 
-def select(members: list[Member], tasks: Iterable[Task], twins: Mapping[str, str]) -> list[Task]:
-    """The members' items, an item and its twin counted once (the one updated last)."""
-    partner = {**twins, **{t: s for s, t in twins.items()}}
-    chosen: dict[str, Task] = {}
-    for task in tasks:
-        if not any(member.selects(task) for member in members):
-            continue
-        ref = str(task.ref)
-        identity = min(ref, partner.get(ref, ref))
-        current = chosen.get(identity)
-        if current is None or task.updated_at > current.updated_at:
-            chosen[identity] = task
-    return sorted(chosen.values(), key=lambda t: str(t.ref))
+def select(members: list[Member], tasks: Iterable[Task], identities: Identities) -> list[WorkItem]:
+    """The work items any copy of which a member selects (each work item once)."""
+    return [
+        item
+        for item in group(tasks, identities)
+        if any(member.selects(task) for task in item.copies for member in members)
+    ]
 
 
-def compute(data: RollupInput) -> dict[str, Any]:
-    """The rollup of one milestone as the JSON the status document and publishing use."""
-    items = select(data.members, data.tasks, data.twins)
-    counts = category_counts(items)
-    scope = counts["tasks"] - counts["canceled"]
-    today_point = DayPoint(data.today, scope, counts["done"])
-    history = _merge_history(data.history, today_point)
+def compute(data: RollupInput) -> Rollup:
+    """The rollup of one milestone: what the status document and publishing show."""
+    identities = as_identities(data.twins)
+    everything = {item.identity: item for item in group(data.tasks, identities)}
+    items = select(data.members, data.tasks, identities)
+    counts = Counts(**category_counts(items))
+    history = _merge_history(data.history, DayPoint(data.today, counts.scope, counts.done))
     due = data.due or _latest_due(data)
-    open_items = [t for t in items if t.status.category in OPEN]
+    open_items = [item for item in items if item.category in OPEN]
+    stale = data.stale_after
     lists = {
-        "overdue": [t for t in open_items if t.due is not None and t.due < data.today],
-        "unassigned": [t for t in open_items if not t.assignees],
-        "blocked": [t for t in open_items if is_blocked(t)],
-        "stale": [t for t in open_items if data.today - t.updated_at.date() > data.stale_after],
+        "overdue": [i for i in open_items if i.due is not None and i.due < data.today],
+        "unassigned": [i for i in open_items if not i.assigned],
+        "blocked": [i for i in open_items if i.blocked],
+        "stale": [i for i in open_items if data.today - i.updated_at.date() > stale],
     }
     forecast = forecast_finish(history, data.today)
-    current = frozenset(str(t.ref) for t in items)
-    baseline = data.baseline if data.baseline is not None else current
-    return {
-        "name": data.name,
-        "due": due.isoformat() if due else None,
-        "counts": counts,
-        "percent_done": round(100 * counts["done"] / scope, 1) if scope else 0.0,
-        **{name: [_item(t) for t in found] for name, found in lists.items()},
-        "items": sorted(current),
-        "scope": {"added": sorted(current - baseline), "removed": sorted(baseline - current)},
-        "history": [point.as_json() for point in history],
-        "forecast": forecast,
-        "health": health(scope - counts["done"], due, forecast, lists, data.today),
-    }
+    current = {item.identity for item in items}
+    # Baselines written before work-item identity hold copies' refs: name them by identity.
+    first = current if data.baseline is None else {identities.of(r) for r in data.baseline}
+    return Rollup(
+        name=data.name,
+        due=due,
+        counts=counts,
+        percent_done=round(100 * counts.done / counts.scope, 1) if counts.scope else 0.0,
+        **{name: [entry(item) for item in found] for name, found in lists.items()},
+        items=sorted(current),
+        scope=ScopeChange(
+            added=[entry(everything[ref]) for ref in sorted(current - first, key=natural)],
+            removed=[_known(ref, everything) for ref in sorted(first - current, key=natural)],
+        ),
+        history=history,
+        forecast=forecast,
+        health=health(counts.scope - counts.done, due, forecast, lists, data.today),
+    )
 
 
-def is_blocked(task: Task) -> bool:
-    """A "blocked" label, a Jira "is blocked by" link, or the Jira flag."""
-    if any(label.lower() == "blocked" for label in task.labels) or task.raw.get("flagged"):
-        return True
-    links = task.raw.get("issuelinks") or []
-    return any(link.get("type") == "Blocks" and link.get("direction") == "inward" for link in links)
+def as_identities(twins: Identities | Mapping[str, str]) -> Identities:
+    """`twins` as work-item identities (a plain mapping: pairs of unknown mirror side)."""
+    return twins if isinstance(twins, Identities) else Identities.from_twins(twins)
 
 
-def _item(task: Task) -> dict[str, Any]:
-    return {
-        "ref": str(task.ref),
-        "title": task.title,
-        "url": task.url,
-        "status": task.status.name,
-        "due": task.due.isoformat() if task.due else None,
-    }
+def entry(item: WorkItem) -> Item:
+    """A work item as listed: its origin's ref and link, its latest copy's title and status."""
+    return Item(
+        ref=item.identity,
+        title=item.latest.title,
+        url=item.origin.url,
+        status=item.latest.status.name,
+        due=item.due,
+        copies=sorted(str(t.ref) for t in item.copies),
+    )
+
+
+def _known(ref: str, everything: Mapping[str, WorkItem]) -> Item:
+    # An item that left the milestone is usually still in the store (moved elsewhere).
+    return entry(everything[ref]) if ref in everything else Item(ref=ref, copies=[ref])
 
 
 def _latest_due(data: RollupInput) -> date | None:
@@ -159,70 +165,100 @@ def _merge_history(history: list[DayPoint], today: DayPoint) -> list[DayPoint]:
     return sorted([*kept, today], key=lambda p: p.day)
 
 
-def forecast_finish(history: list[DayPoint], today: date) -> dict[str, Any]:
-    """Finish date from the done-per-day rate over the last `THROUGHPUT_WINDOW` days."""
-    basis = f"items done per day over the last {THROUGHPUT_WINDOW} days of history"
+def done_on(history: list[DayPoint], day: date) -> float:
+    """The done count on `day`, read linearly between the runs around it (gaps included)."""
+    before = [p for p in history if p.day <= day]
+    after = [p for p in history if p.day >= day]
+    if not before:
+        return float(history[0].done)
+    if not after:
+        return float(history[-1].done)
+    low, high = before[-1], after[0]
+    if low.day == high.day:
+        return float(low.done)
+    fraction = (day - low.day).days / (high.day - low.day).days
+    return low.done + fraction * (high.done - low.done)
+
+
+def forecast_finish(history: list[DayPoint], today: date) -> Forecast:
+    """Finish date from the done-per-day rate over the last `THROUGHPUT_WINDOW` days.
+
+    Days without a run are read between the runs around them, so a gap in the history
+    shortens nothing: the window is the last 14 days, or all the history when shorter.
+    """
     latest = history[-1]
     remaining = latest.total - latest.done
     if latest.total == 0:
-        return {"date": None, "per_day": None, "basis": basis, "note": EMPTY}
+        return Forecast(note=EMPTY)
     if remaining <= 0:
-        return {"date": today.isoformat(), "per_day": None, "basis": basis, "note": "complete"}
-    window = [p for p in history if (today - p.day).days <= THROUGHPUT_WINDOW]
-    span = (window[-1].day - window[0].day).days
+        return Forecast(date=today, basis="every item is done", note="complete")
+    start = max(history[0].day, today - timedelta(days=THROUGHPUT_WINDOW))
+    span = (latest.day - start).days
     if span < MIN_HISTORY_DAYS:
         note = f"too little history: {span} day(s), at least {MIN_HISTORY_DAYS} needed"
-        return {"date": None, "per_day": None, "basis": basis, "note": note}
-    per_day = (window[-1].done - window[0].done) / span
+        return Forecast(window_days=span, note=note)
+    per_day = (latest.done - done_on(history, start)) / span
     if per_day <= 0:
-        return {
-            "date": None,
-            "per_day": 0.0,
-            "basis": basis,
-            "note": "nothing finished in the window",
-        }
+        basis = f"nothing was done over the last {span} days"
+        return Forecast(per_day=0.0, window_days=span, basis=basis, note="nothing finished")
     finish = today + timedelta(days=math.ceil(remaining / per_day))
-    return {"date": finish.isoformat(), "per_day": round(per_day, 2), "basis": basis, "note": ""}
+    basis = f"{rate_text(per_day)} done/day over the last {span} days → {day_text(finish, today)}"
+    return Forecast(date=finish, per_day=round(per_day, 2), window_days=span, basis=basis)
+
+
+def rate_text(per_day: float) -> str:
+    """1.7, 12, 0.25: as many digits as a reader needs."""
+    return f"{per_day:.1f}".rstrip("0").rstrip(".") if per_day >= 1 else f"{per_day:.2g}"
+
+
+def day_text(day: date, today: date | None) -> str:
+    """`12 Dec`, with the year when it is not this year's."""
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    return text if today is None or day.year == today.year else f"{text} {day.year}"
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 blocked item`, `2 blocked items`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def health(
     remaining: int,
     due: date | None,
-    forecast: Mapping[str, Any],
-    lists: Mapping[str, list[Task]],
+    forecast: Forecast,
+    lists: Mapping[str, list[WorkItem]],
     today: date,
-) -> dict[str, Any]:
-    """On track / at risk / off track against `due`, with the reasons."""
-    if forecast.get("note") == EMPTY:
-        return {"verdict": "at risk", "reasons": [EMPTY + ": check the members' selectors"]}
+) -> Health:
+    """On track / at risk / off track against `due`, its reasons and one plain sentence."""
+    if forecast.note == EMPTY:
+        return _verdict("at risk", [EMPTY + ": check the members' selectors"])
     if remaining <= 0:
-        return {"verdict": "on track", "reasons": ["every item is done"]}
-    reasons: list[str] = []
-    verdict = "on track"
-    if due is None:
-        reasons.append("no due date: only progress is tracked")
-    elif today > due:
-        return {
-            "verdict": "off track",
-            "reasons": [f"past due ({due.isoformat()}) with {remaining} open"],
-        }
-    elif forecast.get("date") is None:
+        return _verdict("on track", ["every item is done"])
+    risks = [plural(len(lists[n]), f"{n} item") for n in ("blocked", "overdue") if lists[n]]
+    verdict, dated = _against_due(remaining, due, forecast, today)
+    if risks and verdict == "on track":
         verdict = "at risk"
-        reasons.append(f"no forecast ({forecast.get('note')})")
-    else:
-        finish = date.fromisoformat(forecast["date"])
-        if finish > due + AT_RISK_SLACK:
-            verdict = "off track"
-            reasons.append(
-                f"forecast {finish.isoformat()} is more than a week after due {due.isoformat()}"
-            )
-        elif finish > due:
-            verdict = "at risk"
-            reasons.append(f"forecast {finish.isoformat()} is after due {due.isoformat()}")
-        else:
-            reasons.append(f"forecast {finish.isoformat()} is before due {due.isoformat()}")
-    for name in ("blocked", "overdue"):
-        if lists[name]:
-            verdict = "at risk" if verdict == "on track" else verdict
-            reasons.append(f"{len(lists[name])} {name} item(s)")
-    return {"verdict": verdict, "reasons": reasons}
+    return _verdict(verdict, [*risks, *dated] if verdict != "on track" else [*dated, *risks])
+
+
+def _against_due(
+    remaining: int, due: date | None, forecast: Forecast, today: date
+) -> tuple[Verdict, list[str]]:
+    if due is None:
+        return "on track", ["no due date: only progress is tracked"]
+    due_text = day_text(due, today)
+    if today > due:
+        return "off track", [f"past the due date {due_text} with {plural(remaining, 'item')} open"]
+    if forecast.date is None:
+        return "at risk", [f"no forecast yet ({forecast.note})"]
+    finish = day_text(forecast.date, today)
+    if forecast.date > due + AT_RISK_SLACK:
+        return "off track", [f"forecast {finish} is more than a week after the due date {due_text}"]
+    if forecast.date > due:
+        return "at risk", [f"forecast {finish} is after the due date {due_text}"]
+    return "on track", [f"forecast {finish} is on or before the due date {due_text}"]
+
+
+def _verdict(verdict: Verdict, reasons: list[str]) -> Health:
+    sentence = f"{verdict[0].upper()}{verdict[1:]}: {'; '.join(reasons)}."
+    return Health(verdict=verdict, reasons=reasons, sentence=sentence)

@@ -1,42 +1,49 @@
 """The unified status document, built from what the state store holds (no network).
 
-Its JSON form is a stable interface for other tools (documented in the README). Bump
-`STATUS_VERSION` on any change that is not a pure addition.
+Its JSON form is a stable interface for other tools (documented in the README, typed in
+documents.py). `totals` counts work items (an item and its copies across links once);
+each scope counts its own items.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from trackersync.sync.documents import (
+    STATUS_VERSION,
+    Counts,
+    LinkStatus,
+    ScopeStatus,
+    StatusDocument,
+)
 from trackersync.sync.model import CATEGORIES, Task, category_counts, iso
+from trackersync.sync.work_items import Identities, group
+from trackersync.sync.work_items import category_counts as work_item_counts
 
 __all__ = ["CATEGORIES", "STATUS_VERSION", "build_status"]
-
-STATUS_VERSION = 1
 
 
 def build_status(
     tasks: list[Task],
     pulls: dict[str, str],
     scopes: list[str],
-    links: list[dict[str, Any]],
+    links: list[LinkStatus],
     now: datetime,
-) -> dict[str, Any]:
-    """The status document: totals, one entry per configured scope, links; the caller
-    adds the milestones' rollups."""
+    identities: Identities | None = None,
+) -> StatusDocument:
+    """The status document: work-item totals, one entry per configured scope, links; the
+    caller adds the milestones' rollups."""
     by_scope: dict[str, list[Task]] = {scope: [] for scope in scopes}
     for task in tasks:
         by_scope.setdefault(str(task.ref.scope_ref), []).append(task)
     every = [task for scope in scopes for task in by_scope[scope]]
-    return {
-        "version": STATUS_VERSION,
-        "generated_at": iso(now),
-        "totals": category_counts(every),
-        "scopes": [
-            {"ref": scope, "last_pull": pulls.get(scope), **category_counts(by_scope[scope])}
+    items = group(every, identities or Identities())
+    return StatusDocument(
+        generated_at=iso(now),
+        totals=Counts(**work_item_counts(items)),
+        scopes=[
+            ScopeStatus(ref=scope, last_pull=pulls.get(scope), **category_counts(by_scope[scope]))
             for scope in scopes
         ],
-        "links": links,
-        "milestones": [],
-    }
+        links=links,
+    )

@@ -29,14 +29,16 @@ from github import Auth, Github, GithubException
 from github.Requester import Requester
 
 from trackersync.connectors.base import RateBudget
-from trackersync.connectors.retry import Failure, RetryPolicy, call_with_retry
+from trackersync.connectors.retry import Failure, RetryPolicy, call_with_retry, repeatable
 from trackersync.errors import (
     AuthRefused,
+    GarbledAnswer,
     ItemFailed,
     MalformedData,
     RateLimited,
     TrackersyncError,
     Unreachable,
+    WriteUnanswered,
 )
 
 SYSTEM = "github"
@@ -100,6 +102,8 @@ def classify(exc: BaseException) -> Failure | None:
         return Failure(exc.status, headers, rate_limited=_is_rate_limit(exc.status, failure))
     if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
         return Failure(None)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Failure(None)  # the answer was cut off: as good as none
     return None
 
 
@@ -129,6 +133,8 @@ class GitHubClient:
         self.retry_policy = retry_policy
         self.requests = 0
         self.last_headers: Mapping[str, str] = {}
+        # The server's `Date` minus local time at receipt, from the last GET that sent one.
+        self.clock_offset: timedelta | None = None
         self.github = Github(
             base_url=self.url,
             auth=Auth.Token(token),
@@ -153,13 +159,14 @@ class GitHubClient:
             )
 
     def send(self, verb: str, path: str, body: Mapping[str, Any]) -> Any:
-        """POST/PATCH `body` as JSON to `path`; the decoded answer. Not retried on 5xx."""
-        with self._boundary(write=True):
+        """POST/PATCH `body` as JSON to `path`; the decoded answer. A PATCH (the same
+        values again) is retried on 5xx or no answer, a POST is not."""
+        with self._boundary(write=True, again=repeatable(verb)):
             return call_with_retry(
                 lambda: self._send_once(verb, path, dict(body)),
                 system=SYSTEM,
                 classify=classify,
-                idempotent=False,
+                idempotent=repeatable(verb),
                 policy=self.retry_policy,
             )
 
@@ -201,6 +208,9 @@ class GitHubClient:
         )
         lowered = {str(k).lower(): str(v) for k, v in raw_headers.items()}
         self.last_headers = lowered
+        server_date = Page(status, lowered).date
+        if server_date is not None:
+            self.clock_offset = server_date - datetime.now(UTC)
         if status == 304:
             return Page(status, lowered)
         data = _decode(body, path)
@@ -221,22 +231,31 @@ class GitHubClient:
         return data
 
     @contextmanager
-    def _boundary(self, *, write: bool = False) -> Iterator[None]:
-        """Translate library errors into trackersync's (never carrying the token)."""
+    def _boundary(self, *, write: bool = False, again: bool = False) -> Iterator[None]:
+        """Translate library errors into trackersync's (never carrying the token).
+
+        A write that answered 5xx or not at all may have been applied: only that item
+        fails (`WriteUnanswered`), the next run reconciles it by marker. A refused
+        connection sent nothing and stops the link as unreachable."""
+        note = "after retries" if again else "not repeated"
         try:
             yield
         except TrackersyncError:
             raise
         except GithubException as exc:
             if write and exc.status >= 500:
-                # Not retried: the write may have been applied; the next run reconciles.
-                reason = f"HTTP {exc.status} on a write (not repeated)"
-                raise Unreachable(SYSTEM, self.url, reason) from exc
+                raise WriteUnanswered(self.url, f"HTTP {exc.status} on a write ({note})") from exc
             raise self._translate(exc) from exc
         except requests.exceptions.Timeout as exc:
-            raise Unreachable(SYSTEM, self.url, f"timed out ({type(exc).__name__})") from exc
+            reason = f"timed out ({type(exc).__name__})"
+            if write:
+                raise WriteUnanswered(self.url, f"{reason} on a write ({note})") from exc
+            raise Unreachable(SYSTEM, self.url, reason) from exc
         except requests.exceptions.ConnectionError as exc:
-            raise Unreachable(SYSTEM, self.url, f"connection failed ({_reason(exc)})") from exc
+            reason = f"connection failed ({_reason(exc)})"
+            if write and "Refused" not in reason:
+                raise WriteUnanswered(self.url, f"{reason} on a write ({note})") from exc
+            raise Unreachable(SYSTEM, self.url, reason) from exc
         except requests.exceptions.RequestException as exc:
             raise Unreachable(SYSTEM, self.url, type(exc).__name__) from exc
 
@@ -264,7 +283,7 @@ def _decode(body: str, path: str) -> Any:
     try:
         return json.loads(body)
     except ValueError as exc:
-        raise MalformedData(SYSTEM, f"{path} did not answer JSON") from exc
+        raise GarbledAnswer(SYSTEM, f"{path} did not answer JSON") from exc
 
 
 def _message(exc: GithubException) -> str:

@@ -36,11 +36,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_validator
 
 from trackersync.connectors.base import (
+    MARKER_AUTHORS,
     CheckReport,
     Connector,
     ConnectorConfig,
     Duration,
+    HttpUrl,
     ScopeReport,
+    authorship_cursor,
 )
 from trackersync.connectors.github.client import GitHubClient, NotVisible, Page
 from trackersync.connectors.github.mapping import (
@@ -58,7 +61,13 @@ from trackersync.connectors.github.mapping import (
     to_milestone,
 )
 from trackersync.connectors.retry import RetryPolicy
-from trackersync.errors import ConfigError, ItemFailed, MalformedData
+from trackersync.errors import (
+    AuthRefused,
+    ConfigError,
+    ItemFailed,
+    MalformedData,
+    ScopeNotVisible,
+)
 from trackersync.sync.model import (
     Comment,
     Milestone,
@@ -84,7 +93,7 @@ class GitHubConfig(ConnectorConfig):
     """A `type: github` connector section."""
 
     type: Literal["github"]
-    url: str = "https://api.github.com"
+    url: HttpUrl = "https://api.github.com"
     token_env: str
     repos: list[str]
     write_interval: Duration = timedelta(seconds=1)
@@ -195,35 +204,80 @@ class GitHubConnector(Connector):
         )
         # Milestone title -> number per repository, read at most once per run.
         self._milestone_numbers: dict[str, dict[str, int]] = {}
+        # Milestone titles whose create GitHub refused this run, per repository.
+        self._refused_milestones: dict[str, set[str]] = {}
+        # The login the token belongs to: read at most once per run, and only when an
+        # item or comment carries a marker (the marker counts only if this login wrote it).
+        self._login: str | None = None
+        # The repositories as `check` or `identity` read them, once per run.
+        self._repositories: dict[str, JSON] = {}
 
     def close(self) -> None:
         """Close the HTTP connections."""
         self.client.close()
 
+    def clock_offset(self) -> timedelta | None:
+        """GitHub's clock minus ours, from the `Date` of this run's last GET."""
+        return self.client.clock_offset
+
     # ---------------------------------------------------------------- check
 
     def check(self) -> CheckReport:
         """`GET /user`, then each repository; the budget from the rate-limit headers."""
-        user = self.client.get("/user").data
-        if not isinstance(user, dict) or "login" not in user:
-            raise MalformedData("github", "GET /user has no login")
+        login = self._me()
         scopes = [self._check_repo(repo) for repo in self.scopes]
         return CheckReport(
             connector=self.name,
-            user=str(user["login"]),
+            user=login,
             server=self.client.url,
             scopes=scopes,
             rate=self.client.rate_budget(),
         )
 
+    def _me(self) -> str:
+        """The login trackersync authenticates as (`GET /user`, once per run)."""
+        if self._login is None:
+            user = self.client.get("/user").data
+            if not isinstance(user, dict) or not isinstance(user.get("login"), str):
+                raise MalformedData("github", "GET /user has no login")
+            self._login = str(user["login"])
+        return self._login
+
+    def _learn_login(self, created: JSON) -> None:
+        """What this token just created names its login: saves the `GET /user`."""
+        user = created.get("user")
+        if self._login is None and isinstance(user, dict) and isinstance(user.get("login"), str):
+            self._login = user["login"]
+
     def _check_repo(self, repo: str) -> ScopeReport:
         try:
-            data = self.client.get(f"/repos/{repo}").data
-        except NotVisible:
+            data = self._repository(repo)
+        except ScopeNotVisible:
             return ScopeReport(scope=repo, visible=False, detail="not found or no access")
-        permissions = (data.get("permissions") or {}) if isinstance(data, dict) else {}
+        permissions = data.get("permissions") or {}
         detail = "push access" if permissions.get("push") else "read only"
         return ScopeReport(scope=repo, visible=True, detail=detail)
+
+    def identity(self, scope: str) -> dict[str, str]:
+        """The API URL and the repository's id: a repository deleted and created again
+        under the same name, or one on another server, has another id. One GET of the
+        repository per run (none more after `check`, which read it already)."""
+        data = self._repository(self._repo_of(scope))
+        if not isinstance(data.get("id"), int):
+            raise MalformedData("github", f"GET /repos/{scope} has no integer id")
+        return {"api": self.client.url, "repo_id": str(data["id"])}
+
+    def _repository(self, repo: str) -> JSON:
+        """`GET /repos/{repo}`, once per run."""
+        if repo not in self._repositories:
+            try:
+                data = self.client.get(f"/repos/{repo}").data
+            except NotVisible as exc:
+                raise ScopeNotVisible(f"{self.name}:{repo}") from exc
+            if not isinstance(data, dict):
+                raise MalformedData("github", f"GET /repos/{repo} did not answer a JSON object")
+            self._repositories[repo] = data
+        return self._repositories[repo]
 
     # ---------------------------------------------------------------- pull
 
@@ -231,7 +285,11 @@ class GitHubConnector(Connector):
         """Issues, comments and milestones of `scope` changed since `cursor`."""
         repo = self._repo_of(scope)
         start = self.client.requests
-        issues = self._read(f"/repos/{repo}/issues", {"state": "all"}, "number", cursor, None)
+        cursor = authorship_cursor(cursor)
+        try:
+            issues = self._read(f"/repos/{repo}/issues", {"state": "all"}, "number", cursor, None)
+        except NotVisible as exc:  # the repository itself answered 404
+            raise ScopeNotVisible(f"{self.name}:{repo}") from exc
         prs = set(cursor.get("prs", ())) | {
             number for number, item in issues.items.items() if is_pull_request(item)
         }
@@ -247,6 +305,7 @@ class GitHubConnector(Connector):
                 "comments": comments.window.dump(),
                 "milestones": {"etag": milestone_etag},
                 "prs": sorted(prs),
+                MARKER_AUTHORS: 1,
             },
             requests=self.client.requests - start,
         )
@@ -323,16 +382,17 @@ class GitHubConnector(Connector):
     def _tasks(self, repo: str, items: Mapping[int, JSON]) -> list[Task]:
         ordered = sorted(items.values(), key=lambda item: (item["updated_at"], item["number"]))
         return [
-            issue_to_task(self.name, repo, item) for item in ordered if not is_pull_request(item)
+            issue_to_task(self.name, repo, item, self._me)
+            for item in ordered
+            if not is_pull_request(item)
         ]
 
-    @staticmethod
-    def _comments(items: Mapping[int, JSON], prs: set[int]) -> dict[str, list[Comment]]:
+    def _comments(self, items: Mapping[int, JSON], prs: set[int]) -> dict[str, list[Comment]]:
         grouped: dict[str, list[Comment]] = {}
         for item in sorted(items.values(), key=lambda item: (item["updated_at"], item["id"])):
             number = comment_issue_number(item)
             if int(number) not in prs:
-                grouped.setdefault(number, []).append(to_comment(item))
+                grouped.setdefault(number, []).append(to_comment(item, self._me))
         return grouped
 
     # ---------------------------------------------------------------- writes
@@ -347,13 +407,14 @@ class GitHubConnector(Connector):
         payload["body"] = (fields.body or "") + footer(origin)
         # GitHub opens every new issue; a closed twin takes a second write.
         data = self._write(origin.ref, "POST", f"/repos/{repo}/issues", payload)
+        self._learn_login(data)
         target = fields.status if "status" in fields.model_fields_set else None
         if target is not None:
             state, _ = state_edit(status_of(data), target)
             if state:
                 data = self._write(origin.ref, "PATCH", _issue_path(repo, data), state)
         _warn_dropped(payload, data)
-        return issue_to_task(self.name, repo, data)
+        return issue_to_task(self.name, repo, data, self._me)
 
     def update_item(self, item: Task, changes: TaskFields, marker: Origin | None = None) -> Task:
         """One PATCH with the fields that differ from `item`; none at all when none do.
@@ -363,7 +424,7 @@ class GitHubConnector(Connector):
         """
         repo, ref = self._repo_of(item.ref.scope), str(item.ref)
         edits = self._field_edits(repo, ref, changes, item)
-        if marker is not None and item.raw.get("twin_of") != marker.ref:
+        if marker is not None and item.twin_of != marker.ref:
             body = changes.body if "body" in changes.model_fields_set else item.body
             edits["body"] = (body or "") + footer(marker)
         reopen = False
@@ -378,14 +439,15 @@ class GitHubConnector(Connector):
             self._write(ref, "PATCH", path, {"state": "open"})
         data = self._write(ref, "PATCH", path, edits)
         _warn_dropped(edits, data)
-        return issue_to_task(self.name, repo, data)
+        return issue_to_task(self.name, repo, data, self._me)
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
         """POST a comment with a header naming author and origin, and a marker."""
         repo = self._repo_of(item.ref.scope)
         path = f"/repos/{repo}/issues/{item.ref.key}/comments"
         data = self._write(str(item.ref), "POST", path, {"body": comment_text(body, origin)})
-        return to_comment(data)
+        self._learn_login(data)
+        return to_comment(data, self._me)
 
     def update_comment(self, item: Task, comment: Comment, body: str, origin: Origin) -> Comment:
         """PATCH a mirrored comment's text; no request when it already says `body`."""
@@ -394,10 +456,11 @@ class GitHubConnector(Connector):
         repo = self._repo_of(item.ref.scope)
         path = f"/repos/{repo}/issues/comments/{comment.id}"
         data = self._write(str(item.ref), "PATCH", path, {"body": comment_text(body, origin)})
-        return to_comment(data)
+        return to_comment(data, self._me)
 
     def find_twin(self, scope: str, origin: str) -> Task | None:
-        """The issue whose marker names `origin`, among the 100 most recently created."""
+        """The issue trackersync's login opened whose marker names `origin`, among the 100
+        most recently created (a pasted copy of the marker names no twin)."""
         repo = self._repo_of(scope)
         params = {"state": "all", "sort": "created", "direction": "desc", "per_page": 100}
         page = self.client.get(f"/repos/{repo}/issues", params)
@@ -407,7 +470,9 @@ class GitHubConnector(Connector):
             if is_pull_request(item):
                 continue
             if split_footer(str(item.get("body") or "")).twin_of == origin:
-                return issue_to_task(self.name, repo, item)
+                task = issue_to_task(self.name, repo, item, self._me)
+                if task.by_trackersync:
+                    return task
         return None
 
     def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
@@ -440,27 +505,47 @@ class GitHubConnector(Connector):
                 edits[name] = values
         if "milestone" in wanted and _differs(fields.milestone, item, "milestone"):
             title = fields.milestone
-            edits["milestone"] = None if title is None else self._milestone_number(repo, ref, title)
+            number = None if title is None else self._milestone_number(repo, ref, title)
+            if title is None or number is not None:  # None: the create was refused
+                edits["milestone"] = number
         return edits
 
-    def _milestone_number(self, repo: str, ref: str, name: str) -> int:
-        """The number of milestone `name`, created when the repository has none by that name."""
+    def _milestone_number(self, repo: str, ref: str, name: str) -> int | None:
+        """The number of milestone `name`, created when the repository has none by that
+        name; None (a warning, once per run) when GitHub refuses the create (it needs push
+        access): the rest of the item's change is still written."""
         known = self._milestone_numbers.get(repo)
         if known is None:
             first = self.client.get(f"/repos/{repo}/milestones", {"state": "all", "per_page": 100})
             known = {str(item["title"]): int(item["number"]) for item in self._all_items(first)}
             self._milestone_numbers[repo] = known
-        if name not in known:
-            created = self._write(ref, "POST", f"/repos/{repo}/milestones", {"title": name})
+        refused = self._refused_milestones.setdefault(repo, set())
+        if name not in known and name not in refused:
+            try:
+                created = self._write(ref, "POST", f"/repos/{repo}/milestones", {"title": name})
+            except (AuthRefused, ItemFailed) as exc:
+                # 403 (no push access) or 404 (the token may not write here); the
+                # credentials themselves were good for the reads before.
+                refused.add(name)
+                log.warning(
+                    "%s: milestone %r not created in %s, so the milestone is left as it is "
+                    "(the token needs push access): %s",
+                    ref,
+                    name,
+                    repo,
+                    exc,
+                )
+                return None
             known[name] = int(created["number"])
-        return known[name]
+        return known.get(name)
 
     def _write(self, ref: str, verb: str, path: str, body: JSON) -> JSON:
         """One write; a refusal of this item becomes `ItemFailed` naming `ref`."""
         try:
             data = self.client.send(verb, path, body)
         except ItemFailed as exc:
-            raise ItemFailed(ref, f"{verb} {path}: {exc.reason}") from exc
+            # The same kind (a lost answer stays `WriteUnanswered`), now naming the item.
+            raise type(exc)(ref, f"{verb} {path}: {exc.reason}") from exc
         if not isinstance(data, dict):
             raise MalformedData("github", f"{verb} {path} did not answer a JSON object")
         return data

@@ -12,7 +12,7 @@ both exactly, so `Task.body` / `Comment.body` are what the engine wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +34,8 @@ CANCEL_REASONS = frozenset({"not_planned", "duplicate"})
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
 JSON = Mapping[str, Any]
+# The login trackersync authenticates as, asked only when an item carries a marker.
+Login = Callable[[], str]
 
 
 @contextmanager
@@ -73,8 +75,11 @@ def format_time(moment: datetime) -> str:
 
 
 def is_pull_request(item: JSON) -> bool:
-    """Pull requests share the issues listing; only they carry a `pull_request` key."""
-    return "pull_request" in item
+    """Pull requests share the issues listing and carry a `pull_request` object with
+    their page; one whose `html_url` is null (seen on real payloads) names no pull
+    request, so the item is an issue."""
+    pull = item.get("pull_request")
+    return isinstance(pull, dict) and bool(pull.get("html_url"))
 
 
 def _normalised(name: str) -> str:
@@ -115,8 +120,20 @@ def _type_name(item: JSON) -> str | None:
     return str(kind["name"]) if isinstance(kind, Mapping) and kind.get("name") else None
 
 
-def issue_to_task(connector: str, repo: str, item: JSON) -> Task:
-    """One issue of `repo` as a `Task` (`ref` = `connector:repo#number`)."""
+def written_by(item: JSON, me: Login | None) -> bool:
+    """Whether the issue or comment was created by the login `me` names."""
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, Mapping) else None
+    # GitHub logins are case-insensitive.
+    return me is not None and isinstance(login, str) and login.casefold() == me().casefold()
+
+
+def issue_to_task(connector: str, repo: str, item: JSON, me: Login | None = None) -> Task:
+    """One issue of `repo` as a `Task` (`ref` = `connector:repo#number`).
+
+    `me` gives trackersync's login: a footer marker counts (`by_trackersync`) only on an
+    issue that login opened; without `me` no marker does.
+    """
     with _shape(f"issue {item.get('number', '?')} of {repo}"):
         milestone = item.get("milestone")
         body = split_footer(item.get("body") or "")
@@ -129,9 +146,14 @@ def issue_to_task(connector: str, repo: str, item: JSON) -> Task:
             assignees=_assignees(item),
             labels=_labels(item),
             milestone=str(milestone["title"]) if milestone else None,
+            fix_versions=(str(milestone["title"]),) if milestone else (),
+            # GitHub has no blocked state: teams use a "blocked" label.
+            blocked=any(name.lower() == "blocked" for name in _labels(item)),
             type=_type_name(item),
             created_at=parse_time(item["created_at"]),
             updated_at=parse_time(item["updated_at"]),
+            twin_of=body.twin_of,
+            by_trackersync=body.twin_of is not None and written_by(item, me),
             raw={
                 "number": item["number"],
                 "id": item["id"],
@@ -153,8 +175,9 @@ def comment_issue_number(item: JSON) -> str:
         return number
 
 
-def to_comment(item: JSON) -> Comment:
-    """One issue comment as a `Comment` (`id` is GitHub's comment id)."""
+def to_comment(item: JSON, me: Login | None = None) -> Comment:
+    """One issue comment as a `Comment` (`id` is GitHub's comment id); its marker counts
+    (`by_trackersync`) only when the login `me` gives wrote it."""
     with _shape(f"comment {item.get('id', '?')}"):
         user = item.get("user")
         body, mirror_of = split_comment(item.get("body") or "")
@@ -163,6 +186,7 @@ def to_comment(item: JSON) -> Comment:
             author=str(user["login"]) if user else None,
             body=body,
             mirror_of=mirror_of,
+            by_trackersync=mirror_of is not None and written_by(item, me),
             created_at=parse_time(item["created_at"]),
             updated_at=parse_time(item["updated_at"]),
         )
@@ -245,10 +269,8 @@ class SplitBody:
     footer: str | None = None
 
     def raw(self) -> dict[str, str]:
-        """The `Task.raw` entries: the marker, and the footer to keep when rewriting."""
-        if self.twin_of is None or self.footer is None:
-            return {}
-        return {"twin_of": self.twin_of, "footer": self.footer}
+        """The `Task.raw` entry: the footer to keep when rewriting the body."""
+        return {} if self.footer is None else {"footer": self.footer}
 
 
 def split_footer(text: str) -> SplitBody:
@@ -264,9 +286,20 @@ def split_footer(text: str) -> SplitBody:
     return SplitBody(before, match["ref"], match[0])
 
 
+# GitHub finds mentions and references in the rendered text, where a backslash escape is
+# gone: a zero-width space after the `@` or `#` is what keeps a name from linking.
+_LINKABLE = re.compile(r"[@\uff20\ufe6b#]|(?i:gh-)|(?i:github\.com/)")
+
+
+def _inert_name(name: str) -> str:
+    """A person's name as Markdown text that mentions and references nothing."""
+    # `\&`: an entity such as `&commat;` would spell an `@` after the fact.
+    return _LINKABLE.sub(lambda m: m[0] + "\u200b", _escaped(name).replace("&", "\\&"))
+
+
 def comment_text(body: str, origin: Origin) -> str:
     """A mirrored comment: a header naming author and origin, the body, a hidden marker."""
-    author = _escaped(origin.author or "Someone")
+    author = _inert_name(origin.author or "Someone")
     header = f"**{author}** on {origin_link(origin)}:"
     return f"{header}\n\n{body}\n<!-- trackersync:comment={origin.marker_id} -->"
 

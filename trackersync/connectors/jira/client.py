@@ -10,7 +10,7 @@ endpoints.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -20,14 +20,16 @@ import requests
 from jira import JIRA, JIRAError
 
 from trackersync.connectors.jira.mapping import parse_time
-from trackersync.connectors.retry import Failure, RetryPolicy, call_with_retry
+from trackersync.connectors.retry import Failure, RetryPolicy, call_with_retry, repeatable
 from trackersync.errors import (
     AuthRefused,
     ConfigError,
+    GarbledAnswer,
     ItemFailed,
     MalformedData,
     RateLimited,
     Unreachable,
+    WriteUnanswered,
 )
 
 PAGE_SIZE = 100
@@ -43,6 +45,10 @@ class ServerInfo:
     base_url: str
     date: datetime
     received: float  # time.monotonic() when the answer arrived
+    # The instance's name as its administrators set it ("Jira" unless changed); REST
+    # serverInfo carries no server id on Cloud or Data Center, so this and `base_url`
+    # are what tells one instance from another.
+    title: str = ""
 
     @property
     def cloud(self) -> bool:
@@ -62,6 +68,8 @@ def classify(exc: BaseException) -> Failure | None:
         return Failure(exc.status_code, headers, rate_limited=remaining == "0")
     if isinstance(exc, requests.ConnectionError | requests.Timeout):
         return Failure(None)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Failure(None)  # the answer was cut off: as good as none
     return None
 
 
@@ -110,6 +118,7 @@ class JiraClient:
                 base_url=str(data.get("baseUrl") or self.url),
                 date=_server_clock(data, headers),
                 received=time.monotonic(),
+                title=str(data.get("serverTitle") or ""),
             )
         return self._info
 
@@ -126,33 +135,41 @@ class JiraClient:
         return self._send(lambda: self.jira._session.post(url, json=dict(body)), url)  # noqa: SLF001
 
     def write(self, method: str, path: str, body: Mapping[str, Any], *, ref: str) -> Any:
-        """One write (POST/PUT) of item `ref`, never repeated on 5xx or a broken connection.
+        """One write (POST/PUT) of item `ref`; a PUT is retried on 5xx or a broken
+        connection (it sends the same values again), a POST never.
 
-        A refusal of the item (400, 404, 409, ...) is `ItemFailed` naming `ref`: the run
-        goes on and the next one retries. The engine reconciles a lost answer by marker.
+        A refusal of the item (400, 404, 409, ...) is `ItemFailed` naming `ref`; a 5xx or
+        lost answer after that is `WriteUnanswered`: the run goes on and the next one
+        retries. The engine reconciles a lost create by marker. Only a refused connection
+        (nothing was sent) stops the link as unreachable.
         """
         url = self.jira._get_url(path)  # noqa: SLF001 - the library's own URL builder
         session = self.jira._session  # noqa: SLF001 - explicit endpoints, no hidden GETs
+        again = repeatable(method)
         try:
             data, _headers = self._send(
-                lambda: session.request(method, url, json=dict(body)), url, idempotent=False
+                lambda: session.request(method, url, json=dict(body)), url, idempotent=again
             )
         except ConfigError as exc:
             raise ItemFailed(ref, f"{method} {path}: {exc}") from exc
         except Unreachable as exc:
-            reason = f"{exc.reason} on {method} {path} (a write: not repeated)"
-            raise Unreachable(self.system, self.url, reason) from exc
+            if exc.reason == "connection refused":
+                raise
+            note = "after retries" if again else "a write: not repeated"
+            raise WriteUnanswered(ref, f"{exc.reason} on {method} {path} ({note})") from exc
         return data
 
     def _send(
         self, call: Callable[[], requests.Response], url: str, *, idempotent: bool = True
     ) -> tuple[Any, Mapping[str, str]]:
-        def counted() -> requests.Response:
+        def counted() -> tuple[requests.Response, Any]:
             self.requests += 1
-            return call()
+            response = call()
+            # Decoded inside the retried call: a cut-off answer is retried like a 5xx.
+            return response, _decoded(response, self.system, url)
 
         try:
-            response = call_with_retry(
+            response, data = call_with_retry(
                 counted,
                 system=self.system,
                 classify=classify,
@@ -161,13 +178,10 @@ class JiraClient:
             )
         except JIRAError as exc:
             raise self._translate(exc, url) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except requests.RequestException as exc:
             raise Unreachable(self.system, self.url, _reason(exc)) from exc
         self.last_headers = response.headers
-        try:
-            return (response.json() if response.content else {}), response.headers
-        except ValueError as exc:
-            raise MalformedData(self.system, f"{url} did not answer JSON") from exc
+        return data, response.headers
 
     def _translate(self, exc: JIRAError, url: str) -> Exception:
         status = exc.status_code or 0
@@ -200,36 +214,64 @@ class JiraClient:
         `properties` (≤ 5 issue property keys) come back inline with each issue.
         `max_pages` stops early on purpose (a look at the newest items only).
         """
+        pages = self.search_pages(
+            jql,
+            fields,
+            cloud=cloud,
+            properties=properties,
+            page_size=page_size,
+            max_pages=max_pages,
+        )
+        for page, _more in pages:
+            yield from page
+
+    def search_pages(
+        self,
+        jql: str,
+        fields: Sequence[str],
+        *,
+        cloud: bool,
+        properties: Sequence[str] = (),
+        page_size: int = PAGE_SIZE,
+        max_pages: int = MAX_PAGES,
+    ) -> Generator[tuple[list[dict[str, Any]], bool], None, None]:
+        """`search` page by page: (issues, whether another page follows)."""
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
         if properties:
             body["properties"] = list(properties)
-        pages = self._token_pages(body, max_pages) if cloud else self._offset_pages(body, max_pages)
-        for page in pages:
-            yield from page
+        if cloud:
+            return self._token_pages(body, max_pages)
+        return self._offset_pages(body, max_pages)
 
-    def _token_pages(self, body: dict[str, Any], max_pages: int) -> Iterator[list[dict[str, Any]]]:
+    def _token_pages(
+        self, body: dict[str, Any], max_pages: int
+    ) -> Generator[tuple[list[dict[str, Any]], bool], None, None]:
         tokens: set[str] = set()
         for _ in range(max_pages):
             data, _headers = self.post_read("search/jql", body)
-            yield _issues(data, self.system)
-            token = data.get("nextPageToken")
-            if not token or data.get("isLast") is True:
+            token = data.get("nextPageToken") if isinstance(data, dict) else None
+            more = bool(token) and data.get("isLast") is not True
+            yield _issues(data, self.system), more
+            if not more:
                 return
             if token in tokens:
                 raise MalformedData(self.system, f"search repeated nextPageToken {token!r}")
-            tokens.add(token)
+            tokens.add(str(token))
             body["nextPageToken"] = token
         if max_pages == MAX_PAGES:
             raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
 
-    def _offset_pages(self, body: dict[str, Any], max_pages: int) -> Iterator[list[dict[str, Any]]]:
+    def _offset_pages(
+        self, body: dict[str, Any], max_pages: int
+    ) -> Generator[tuple[list[dict[str, Any]], bool], None, None]:
         start = 0
         for _ in range(max_pages):
             data, _headers = self.post_read("search", {**body, "startAt": start})
             issues = _issues(data, self.system)
-            yield issues
             start += len(issues)
-            if not issues or start >= int(data.get("total") or 0):
+            more = bool(issues) and start < int(data.get("total") or 0)
+            yield issues, more
+            if not more:
                 return
         if max_pages == MAX_PAGES:
             raise MalformedData(self.system, f"search did not end after {MAX_PAGES} pages")
@@ -244,6 +286,13 @@ class JiraClient:
             found.extend(page)
             if not page or start + len(found) >= int(data.get("total") or 0):
                 return found
+
+
+def _decoded(response: requests.Response, system: str, url: str) -> Any:
+    try:
+        return response.json() if response.content else {}
+    except ValueError as exc:
+        raise GarbledAnswer(system, f"{url} did not answer JSON") from exc
 
 
 def _issues(data: Any, system: str) -> list[dict[str, Any]]:

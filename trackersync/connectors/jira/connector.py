@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import builtins
+import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from trackersync.connectors.base import (
+    MARKER_AUTHORS,
     CheckReport,
     Connector,
     ConnectorConfig,
     Duration,
+    HttpUrl,
     RateBudget,
     ScopeReport,
+    authorship_cursor,
 )
 from trackersync.connectors.jira import mapping, workflow
 from trackersync.connectors.jira.client import JiraClient
-from trackersync.connectors.jira.markup import to_markdown, to_wiki
+from trackersync.connectors.jira.markup import fit, to_markdown, to_wiki
+from trackersync.connectors.jira.wiki_blocks import merge_wiki
 from trackersync.connectors.retry import RetryPolicy
-from trackersync.errors import ConfigError, ItemFailed, MalformedData
+from trackersync.errors import ConfigError, ItemFailed, MalformedData, ScopeNotVisible
 from trackersync.sync.model import (
     Comment,
     Milestone,
@@ -33,6 +38,8 @@ from trackersync.sync.model import (
     Task,
     TaskFields,
 )
+
+log = logging.getLogger(__name__)
 
 # Jira's JQL dates have minute granularity and search is eventually consistent: every
 # incremental query reaches this far behind the newest `updated` already seen.
@@ -46,13 +53,16 @@ WIKI_LIMIT = 32_000
 WIKI_CUT_NOTE = "\n\n_(cut by trackersync: the original is longer)_"
 # `find_twin` looks at items created this recently: a crash is reconciled on the next run.
 RECENT = "-60m"
+# Keys in a row that must be missing before `find_twin` stops reading keys one by one
+# (a deleted or moved issue leaves a gap).
+PROBE_MISSES = 3
 
 
 class JiraConfig(ConnectorConfig):
     """A `type: jira` connector section."""
 
     type: Literal["jira"]
-    url: str
+    url: HttpUrl
     email_env: str | None = None
     token_env: str
     projects: list[str]
@@ -91,12 +101,23 @@ class Window:
         span = (server_now - self.newest + OVERLAP).total_seconds()
         return max(1, math.ceil(span / 60))
 
-    def advance(self, pairs: Iterable[tuple[str, datetime]], fallback: datetime) -> Window:
-        """The next window after seeing `pairs` (key, updated); never moves backwards."""
+    def advance(
+        self,
+        pairs: Iterable[tuple[str, datetime]],
+        fallback: datetime,
+        held: datetime | None = None,
+    ) -> Window:
+        """The next window after seeing `pairs` (key, updated); never moves backwards.
+
+        `held`: read completely only up to there (an issue changed while the pull paged,
+        so one unread may have slid past a page boundary): the cursor stops at it.
+        """
         pairs = list(pairs)
         candidates = [moment for _, moment in pairs] + ([self.newest] if self.newest else [])
         # Nothing seen yet: start from the server clock at the start of this pull.
         newest = max(candidates) if candidates else fallback
+        if held is not None:
+            newest = max(min(newest, held), self.newest or held)
         floor = newest - SEEN_WINDOW
         seen = {(key, _stamp(moment)) for key, moment in pairs if moment >= floor}
         seen |= {(k, u) for k, u in self.seen if datetime.fromisoformat(u) >= floor}
@@ -109,6 +130,19 @@ class Window:
         return {"updated": _stamp(self.newest), "seen": sorted([k, u] for k, u in self.seen)}
 
 
+def _key_and_updated(raw: Any, system: str) -> tuple[str, datetime]:
+    try:
+        return str(raw["key"]), mapping.parse_time(raw["fields"]["updated"])
+    except (KeyError, TypeError) as exc:
+        raise MalformedData(system, f"a search result lacks key or updated: {exc}") from exc
+
+
+def _key_number(key: str) -> int | None:
+    """42 for `WEB-42`."""
+    _, _, number = key.rpartition("-")
+    return int(number) if number.isdigit() else None
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
@@ -119,10 +153,30 @@ def quote_project(project: str) -> str:
     return f'"{escaped}"'
 
 
-def build_jql(project: str, minutes_back: int | None) -> str:
-    """The pull query: the project, optionally the relative window, a stable order."""
+def build_jql(project: str, minutes_back: int | None, since: str | None = None) -> str:
+    """The pull query: the project, optionally the window (relative, or from the local
+    minute `since`), a stable order."""
     window = f' AND updated >= "-{minutes_back}m"' if minutes_back is not None else ""
+    if since is not None:
+        window = f' AND updated >= "{since}"'
     return f"project = {quote_project(project)}{window} ORDER BY updated ASC, key ASC"
+
+
+def local_minute(raw_updated: str) -> str:
+    """`2026-11-25T19:08:40.123+0100` → `2026-11-25 19:08`: JQL reads absolute dates in
+    the API user's time zone, the one Jira renders timestamps in, at minute granularity."""
+    return f"{raw_updated[:10]} {raw_updated[11:16]}"
+
+
+@dataclass
+class Reading:
+    """What one pull read so far: the mapped tasks by key, every (key, updated) pair,
+    and the earliest `updated` read of an issue that changed again while we paged."""
+
+    tasks: dict[str, Task]
+    pairs: list[tuple[str, datetime]]
+    read: dict[str, datetime]
+    held: datetime | None = None
 
 
 class JiraConnector(Connector):
@@ -160,11 +214,20 @@ class JiraConnector(Connector):
             email = config.secret(env, config.email_env, key=f"connectors.{name}.email_env")
             self._credentials = (email, token)
         self._client: JiraClient | None = None
-        # Per-run caches: version ids by name per project, the transitions available per
-        # (project, issue type, from-status), the status a new issue starts in.
+        # Per-run caches: version ids by name per project (and the names whose create was
+        # refused), the workflow graph learned per (project, issue type) with the statuses
+        # no issue is in, the status a new issue starts in.
         self._versions: dict[str, dict[str, str]] = {}
-        self._transitions: dict[tuple[str, str, str], list[workflow.Transition]] = {}
+        self._refused_versions: dict[str, set[str]] = {}
+        self._graphs: dict[tuple[str, str], dict[str, list[workflow.Transition]]] = {}
+        self._unlearnable: dict[tuple[str, str], set[str]] = {}
         self._initial: dict[tuple[str, str], Status] = {}
+        # `GET /myself`, read at most once per run: by `check`, or when an item or
+        # comment carries a marker (the marker counts only if this user wrote it).
+        self._myself: dict[str, Any] | None = None
+        self._identity: mapping.Identity | None = None
+        # The projects as `check` or `identity` read them.
+        self._projects: dict[str, dict[str, Any]] = {}
 
     @property
     def client(self) -> JiraClient:
@@ -182,6 +245,10 @@ class JiraConnector(Connector):
             )
         return self._client
 
+    def clock_offset(self) -> timedelta | None:
+        """Jira's clock minus ours, from `serverInfo` (read once per run, by the pull)."""
+        return self.client.server_info().now() - datetime.now(UTC)
+
     def _cloud(self) -> bool:
         api = self.jira_config.api
         if api != "auto":
@@ -189,45 +256,102 @@ class JiraConnector(Connector):
         return self.client.server_info().cloud
 
     def pull(self, scope: str, cursor: Mapping[str, Any]) -> PullResult:
-        """Everything in project `scope` that changed since `cursor`, plus its versions."""
+        """Everything in project `scope` that changed since `cursor`, plus its versions.
+
+        Comments come inline in the search and stay on the tasks; `PullResult` folds them
+        into its `comments`. A new or edited comment bumps its issue's `updated`, so the
+        issue (with every comment) is re-read even when nothing else about it changed.
+        """
         client = self.client
         first_request = client.requests
         info = client.server_info()
-        window = Window.load(cursor)
+        window = Window.load(authorship_cursor(cursor))
         started = info.now()
         jql = build_jql(scope, window.minutes_back(started))
-        tasks, pairs = self._changed_tasks(scope, jql, window)
+        reading = self._changed_tasks(scope, jql, window)
         versions, _headers = client.get(f"project/{scope}/versions")
         self._versions[scope] = _version_ids(versions)
-        milestones = [
-            mapping.milestone_from_version(v, connector=self.name, project=scope) for v in versions
-        ]
+        milestones = self._milestones(scope, versions)
         return PullResult(
             scope=str(Ref(self.name, scope)),
-            tasks=tasks,
+            tasks=list(reading.tasks.values()),
             milestones=milestones,
-            cursor=window.advance(pairs, fallback=started).dump(),
+            cursor={
+                **window.advance(reading.pairs, fallback=started, held=reading.held).dump(),
+                MARKER_AUTHORS: 1,
+            },
             requests=client.requests - first_request,
         )
 
-    def _changed_tasks(
-        self, scope: str, jql: str, window: Window
-    ) -> tuple[list[Task], list[tuple[str, datetime]]]:
-        tasks: list[Task] = []
-        pairs: list[tuple[str, datetime]] = []
-        found = self.client.search(
+    def _milestones(self, scope: str, versions: Any) -> list[Milestone]:
+        """The project's versions; one that cannot be read is skipped with a warning."""
+        milestones: list[Milestone] = []
+        for version in versions if isinstance(versions, list) else []:
+            try:
+                milestones.append(
+                    mapping.milestone_from_version(version, connector=self.name, project=scope)
+                )
+            except (MalformedData, TypeError, ValueError, AttributeError) as exc:
+                log.warning(
+                    "%s: a version of %s skipped, it cannot be read: %s", self.name, scope, exc
+                )
+        return milestones
+
+    def _changed_tasks(self, scope: str, jql: str, window: Window) -> Reading:
+        """Page through `jql`. A relative window (`-Nm`) moves with the server clock from
+        page to page, and issues leaving its front would shift unread ones past a page
+        boundary; so after the first page the query is pinned to an absolute start (the
+        local minute of the newest issue read) and paged to the end."""
+        reading = Reading({}, [], {})
+        pages = self._search_pages(jql)
+        issues, more = next(pages, ([], False))
+        self._take(issues, scope, window, reading)
+        if more and window.newest is not None and issues:
+            pages.close()
+            since = local_minute(str(issues[-1]["fields"]["updated"]))
+            pages = self._search_pages(build_jql(scope, None, since))
+        for issues, _more in pages:
+            self._take(issues, scope, window, reading)
+        return reading
+
+    def _search_pages(self, jql: str) -> Generator[tuple[list[dict[str, Any]], bool], None, None]:
+        return self.client.search_pages(
             jql, self._fields(), cloud=self._cloud(), properties=[mapping.PROPERTY]
         )
-        for raw in found:
-            task = self._task(raw, scope)
-            key = task.ref.key
-            pairs.append((key, task.updated_at))
-            if (key, _stamp(task.updated_at)) in window.seen:
-                continue  # re-read by the overlap window, unchanged: no comment look-ups
-            if self._complete_comments(raw):
-                task = self._task(raw, scope)
-            tasks.append(task)
-        return tasks, pairs
+
+    def _take(
+        self, issues: list[dict[str, Any]], scope: str, window: Window, reading: Reading
+    ) -> None:
+        for raw in issues:
+            key, updated = _key_and_updated(raw, self.name)
+            before = reading.read.get(key)
+            if before == updated:
+                continue  # read again by the pinned query's first minute
+            if before is not None:
+                # Changed while we paged: it moved to the end of the ascending order, so
+                # the issues after its old place moved up and one may have slid past a
+                # page boundary unread. The cursor stops where the old place was.
+                reading.held = min(reading.held or before, before)
+            reading.read[key] = updated
+            reading.pairs.append((key, updated))
+            if (key, _stamp(updated)) in window.seen:
+                # Re-read by the overlap window, unchanged: not mapped again, so no comment
+                # look-ups and no `GET /myself` for its marker.
+                continue
+            reading.tasks.pop(key, None)
+            task = self._readable(raw, scope)
+            if task is not None:
+                reading.tasks[key] = task
+
+    def _readable(self, raw: dict[str, Any], scope: str) -> Task | None:
+        """The task, or None with a warning when this one issue cannot be read: the rest
+        of the project is still pulled (it is read again when it changes)."""
+        try:
+            self._complete_comments(raw)
+            return self._task(raw, scope)
+        except (MalformedData, TypeError, ValueError, KeyError, AttributeError) as exc:
+            log.warning("%s: issue %s skipped, it cannot be read: %s", self.name, raw["key"], exc)
+            return None
 
     def _fields(self) -> list[str]:
         return [*mapping.FIELDS, self.flagged_field]
@@ -247,7 +371,7 @@ class JiraConnector(Connector):
         """serverInfo, the API user and time zone, each project's visibility, the budget."""
         client = self.client
         info = client.server_info()
-        me, _headers = client.get("myself")
+        me = self._myself_json()
         scopes = [self._check_project(key) for key in self.jira_config.projects]
         user = me.get("displayName") or me.get("accountId") or me.get("name") or "?"
         return CheckReport(
@@ -258,12 +382,49 @@ class JiraConnector(Connector):
             rate=_budget(client.last_headers),
         )
 
+    def _myself_json(self) -> dict[str, Any]:
+        if self._myself is None:
+            data, _headers = self.client.get("myself")
+            if not isinstance(data, dict):
+                raise MalformedData(self.name, "GET /myself did not answer a user")
+            self._myself = data
+        return self._myself
+
+    def _me(self) -> mapping.Identity | None:
+        """The API user's identity (accountId on Cloud, key or name on Server)."""
+        if self._identity is None:
+            self._identity = mapping.identity(self._myself_json())
+        return self._identity
+
     def _check_project(self, key: str) -> ScopeReport:
         try:
-            project, _headers = self.client.get(f"project/{key}")
+            project = self._project(key)
         except ConfigError as exc:
             return ScopeReport(scope=key, visible=False, detail=str(exc))
         return ScopeReport(scope=key, visible=True, detail=str(project.get("name", "")))
+
+    def identity(self, scope: str) -> dict[str, str]:
+        """The base URL and title serverInfo reports, and the project's id: a project
+        deleted and created again under its key, or one on another instance, differs.
+        serverInfo is read once per run anyway; the project costs one GET (none more
+        after `check`, which read it already)."""
+        info = self.client.server_info()
+        project_id = self._project(scope).get("id")
+        if project_id in (None, ""):
+            raise MalformedData(self.name, f"GET /project/{scope} has no id")
+        return {"url": info.base_url, "server": info.title, "project_id": str(project_id)}
+
+    def _project(self, key: str) -> dict[str, Any]:
+        """`GET /project/{key}`, once per run."""
+        if key not in self._projects:
+            try:
+                project, _headers = self.client.get(f"project/{key}")
+            except ConfigError as exc:  # 404: no such project, or the user cannot see it
+                raise ScopeNotVisible(f"{self.name}:{key}") from exc
+            if not isinstance(project, dict):
+                raise MalformedData(self.name, f"GET /project/{key} did not answer an object")
+            self._projects[key] = project
+        return self._projects[key]
 
     # ---------------------------------------------------------------- writes
 
@@ -274,10 +435,11 @@ class JiraConnector(Connector):
         without it; the remote link's `globalId` makes repeating that POST harmless.
         """
         ref = origin.ref
+        kind = self._issue_type(scope, fields.type, ref)
         rest = {
             "project": {"key": scope},
-            "issuetype": {"name": self.issue_type},
-            "summary": fields.title or origin.ref,
+            "issuetype": {"name": kind},
+            "summary": mapping.short_title(fields.title or origin.ref),
             **self._field_values(scope, ref, fields, None),
         }
         marker = [{"key": mapping.PROPERTY, "value": {"twin_of": origin.ref}}]
@@ -289,21 +451,49 @@ class JiraConnector(Connector):
             raise MalformedData(self.name, f"POST /issue answered no key: {created!r}")
         self.client.write("POST", f"issue/{key}/remotelink", remote_link(origin), ref=ref)
         wanted = fields.status if "status" in fields.model_fields_set else None
-        initial = self._initial.get((scope, self.issue_type))
+        initial = self._initial.get((scope, kind))
         if wanted is not None and initial is not None:
             if initial.category is not wanted:
-                self._move(key, (scope, self.issue_type, initial.name), wanted, ref)
-            return self._read_issue(key, scope)
-        # The first create of the run learns the status new issues start in.
-        task = self._read_issue(key, scope)
-        self._initial[(scope, self.issue_type)] = task.status
+                self._move(key, (scope, kind, initial.name), wanted, ref)
+            return self._read_issue(key, scope, created=True)
+        # The first create of the run (per type) learns the status new issues start in.
+        task = self._read_issue(key, scope, created=True)
+        self._initial[(scope, kind)] = task.status
         if wanted is not None and task.status.category is not wanted:
-            self._move(key, (scope, self.issue_type, task.status.name), wanted, ref)
+            self._move(key, (scope, kind, task.status.name), wanted, ref)
             task = self._read_issue(key, scope)
         return task
 
+    def _issue_type(self, scope: str, wanted: str | None, ref: str) -> str:
+        """The type of a new issue: `wanted` (the link's `types` map) when the project has
+        it, else Task when it has that, else the project's first type. The project is read
+        once per run anyway (`identity`); without a wanted type and unread, it is not read
+        just for this: Task, as before."""
+        if not wanted and scope not in self._projects:
+            return self.issue_type
+        project = self._project(scope)
+        kinds = [
+            str(t["name"])
+            for t in project.get("issueTypes") or []
+            if isinstance(t, dict) and t.get("name") and not t.get("subtask")
+        ]
+        if wanted and wanted in kinds:
+            return wanted
+        fallback = self.issue_type if self.issue_type in kinds or not kinds else kinds[0]
+        if wanted:
+            log.warning(
+                "%s: project %s has no issue type %r (it has %s), so the twin is a %s",
+                ref,
+                scope,
+                wanted,
+                ", ".join(kinds) or "none listed",
+                fallback,
+            )
+        return fallback
+
     def update_item(self, item: Task, changes: TaskFields, marker: Origin | None = None) -> Task:
-        """One PUT with the fields that differ, a transition if the category changes.
+        """One PUT with the fields that differ, the route of transitions if the category
+        changes (see `workflow`).
 
         With `marker` (the marker property was deleted), the property is written again.
         """
@@ -311,17 +501,28 @@ class JiraConnector(Connector):
         edits = self._field_values(scope, ref, changes, item)
         wanted = changes.status if "status" in changes.model_fields_set else None
         move = wanted is not None and item.status.category is not wanted
-        restore = marker is not None and item.raw.get("twin_of") != marker.ref
+        restore = marker is not None and item.twin_of != marker.ref
         if not edits and not move and not restore:
             return item
+        # The whole route is known before anything is written; without one, the other
+        # fields are still written and the item fails once, its status untouched.
+        steps: tuple[tuple[workflow.Transition, dict[str, Any]], ...] = ()
+        stuck: ItemFailed | None = None
+        if move and wanted is not None:
+            where = (scope, item.type or self.issue_type, item.status.name)
+            try:
+                steps = self._route(key, where, wanted, ref)
+            except ItemFailed as exc:
+                stuck = exc
         if marker is not None and restore:
             path = f"issue/{key}/properties/{mapping.PROPERTY}"
             self.client.write("PUT", path, {"twin_of": marker.ref}, ref=ref)
         if edits:
             self.client.write("PUT", f"issue/{key}", {"fields": edits}, ref=ref)
-        if move and wanted is not None:
-            kind = item.type or self.issue_type
-            self._move(key, (scope, kind, item.status.name), wanted, ref)
+        for transition, fields in steps:
+            self._post_transition(key, transition, fields, ref)
+        if stuck is not None:
+            raise stuck
         return self._read_issue(key, scope)
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
@@ -329,27 +530,68 @@ class JiraConnector(Connector):
         wiki = self._comment_wiki(body, origin)
         path = f"issue/{item.ref.key}/comment"
         data = self.client.write("POST", path, {"body": wiki}, ref=str(item.ref))
-        return mapping.comment_from(data)
+        return mapping.comment_from(data, self._me, self.jira_config.url)
 
     def update_comment(self, item: Task, comment: Comment, body: str, origin: Origin) -> Comment:
         """PUT a mirrored comment's new text; no request when a pull would show no change."""
-        if comment.mirror_of == origin.marker_id and comment.body == to_markdown(to_wiki(body)):
+        if comment.mirror_of == origin.marker_id and comment.body == to_markdown(
+            to_wiki(body), None, self.jira_config.url
+        ):
             return comment
         wiki = self._comment_wiki(body, origin)
         path = f"issue/{item.ref.key}/comment/{comment.id}"
         data = self.client.write("PUT", path, {"body": wiki}, ref=str(item.ref))
-        return mapping.comment_from(data)
+        return mapping.comment_from(data, self._me, self.jira_config.url)
 
     def find_twin(self, scope: str, origin: str) -> Task | None:
-        """The issue whose marker names `origin`, among the newest created this last hour."""
+        """The issue the API user created whose marker names `origin`, among the newest
+        created this last hour (a marker someone else set names no twin)."""
         jql = f'project = {quote_project(scope)} AND created >= "{RECENT}" ORDER BY created DESC'
-        found = self.client.search(
-            jql, self._fields(), cloud=self._cloud(), properties=[mapping.PROPERTY], max_pages=1
+        found = list(
+            self.client.search(
+                jql, self._fields(), cloud=self._cloud(), properties=[mapping.PROPERTY], max_pages=1
+            )
         )
         for raw in found:
-            if mapping.twin_of(raw) == origin:
-                self._complete_comments(raw)
-                return self._task(raw, scope)
+            task = self._twin_in(raw, scope, origin)
+            if task is not None:
+                return task
+        # Search is not read-after-write consistent: the issues created last may not be
+        # in it yet. Keys count up per project, so the keys after the newest one found
+        # are read directly (GET /issue is always current) until a few do not exist.
+        numbers = [_key_number(str(raw.get("key") or "")) for raw in found]
+        newest = max((n for n in numbers if n is not None), default=None)
+        if newest is None:
+            newest = self._newest_number(scope)
+        return self._probe_after(scope, newest, origin)
+
+    def _twin_in(self, raw: dict[str, Any], scope: str, origin: str) -> Task | None:
+        if mapping.twin_of(raw) != origin:
+            return None
+        self._complete_comments(raw)
+        task = self._task(raw, scope)
+        return task if task.by_trackersync else None
+
+    def _newest_number(self, scope: str) -> int:
+        """The number of the newest issue search knows in `scope` (0: none)."""
+        jql = f"project = {quote_project(scope)} ORDER BY key DESC"
+        found = self.client.search(jql, ["key"], cloud=self._cloud(), page_size=1, max_pages=1)
+        return next((n for raw in found if (n := _key_number(str(raw.get("key")))) is not None), 0)
+
+    def _probe_after(self, scope: str, newest: int, origin: str) -> Task | None:
+        params = {"fields": ",".join(self._fields()), "properties": mapping.PROPERTY}
+        number, misses = newest, 0
+        while misses < PROBE_MISSES:
+            number += 1
+            try:
+                raw, _headers = self.client.get(f"issue/{scope}-{number}", params)
+            except ConfigError:  # 404: no such key (yet, or deleted)
+                misses += 1
+                continue
+            misses = 0
+            task = self._twin_in(raw, scope, origin) if isinstance(raw, dict) else None
+            if task is not None:
+                return task
         return None
 
     def update_milestone(self, milestone: Milestone, description: str) -> Milestone:
@@ -380,13 +622,7 @@ class JiraConnector(Connector):
         """REST `fields` for the set values of `fields` that differ from `item` (None: new)."""
         wanted = fields.model_fields_set
         out: dict[str, Any] = {}
-        if "title" in wanted and fields.title and (item is None or fields.title != item.title):
-            out["summary"] = fields.title
-        if "body" in wanted:
-            wiki = _fit(to_wiki(fields.body))
-            current = str(item.raw.get("description_wiki") or "") if item else ""
-            if wiki != current:
-                out["description"] = wiki or None
+        out |= self._summary_and_description(fields, item)
         if "labels" in wanted and fields.labels is not None:
             labels = list(dict.fromkeys(fields.labels))
             if sorted(labels) != sorted(item.labels if item else ()):
@@ -396,9 +632,51 @@ class JiraConnector(Connector):
             if who != (item.assignees[0] if item and item.assignees else None):
                 out["assignee"] = self._user(who)
         if "milestone" in wanted and fields.milestone != (item.milestone if item else None):
-            name = fields.milestone
-            out["fixVersions"] = [] if name is None else [{"id": self._version(scope, ref, name)}]
+            versions = self._fix_versions(scope, ref, fields.milestone, item)
+            if versions is not None:
+                out["fixVersions"] = versions
         return out
+
+    def _summary_and_description(self, fields: TaskFields, item: Task | None) -> dict[str, Any]:
+        """`summary` and `description` where they differ. A title over Jira's limit is cut
+        with an ellipsis and kept whole on top of the description (the pull takes it off
+        again), so it is neither refused nor written again every run."""
+        wanted = fields.model_fields_set
+        out: dict[str, Any] = {}
+        title = fields.title if "title" in wanted and fields.title else None
+        if title and (item is None or mapping.short_title(title) != item.title):
+            out["summary"] = mapping.short_title(title)
+        cut = title is not None and mapping.short_title(title) != title
+        was_cut = item is not None and "full_title" in item.raw
+        if "body" in wanted or cut or (title and was_cut):
+            current = str(item.raw.get("description_wiki") or "") if item else ""
+            body = fields.body if "body" in wanted else (item.body if item else "")
+            whole = title or (str(item.raw.get("full_title") or item.title) if item else "")
+            text = mapping.with_full_title(whole, body or "")
+            # Blocks whose text is unchanged keep their wiki (mentions, colours, panels).
+            wiki = _fit(merge_wiki(current, text, self._converter(item)))
+            if wiki != current:
+                out["description"] = wiki or None
+        return out
+
+    def _converter(self, item: Task | None) -> Callable[[str], str]:
+        """Wiki → Markdown as a pull of `item` converts (its people and attachments)."""
+        raw = item.raw if item is not None else {}
+        people, files = raw.get("people") or {}, raw.get("files") or {}
+        url = self.jira_config.url
+        return lambda wiki: to_markdown(wiki, people, url, files)
+
+    def _fix_versions(
+        self, scope: str, ref: str, name: str | None, item: Task | None
+    ) -> list[dict[str, str]] | None:
+        """The fixVersions with the mirrored one (the first) set to `name`, the issue's
+        other versions kept; None when version `name` cannot be created."""
+        others = () if item is None else [v for v in item.fix_versions if v != item.milestone]
+        kept = [{"name": v} for v in others]
+        if name is None:
+            return kept
+        version = self._version(scope, ref, name)
+        return None if version is None else [{"id": version}, *kept]
 
     def _user(self, who: str | None) -> dict[str, str] | None:
         """Cloud names users by accountId, Server/Data Center by user name."""
@@ -406,43 +684,82 @@ class JiraConnector(Connector):
             return None
         return {"accountId": who} if self._cloud() else {"name": who}
 
-    def _version(self, scope: str, ref: str, name: str) -> str:
-        """The id of version `name`, created when the project has none by that name."""
+    def _version(self, scope: str, ref: str, name: str) -> str | None:
+        """The id of version `name`, created when the project has none by that name; None
+        (a warning, once per run) when Jira refuses the create: versions need the
+        Administer Projects permission, and the rest of the item's change still goes."""
         known = self._versions.get(scope)
         if known is None:
             versions, _headers = self.client.get(f"project/{scope}/versions")
             known = self._versions[scope] = _version_ids(versions)
-        if name not in known:
+        refused = self._refused_versions.setdefault(scope, set())
+        if name not in known and name not in refused:
             # POST /version directly: the library's create_version sleeps a second after.
-            made = self.client.write("POST", "version", {"name": name, "project": scope}, ref=ref)
+            # `projectId`, not the deprecated `project` key (the project is read once per
+            # run, and usually already: `identity` and `check` read it too).
+            body = {"name": name, "projectId": int(self._project(scope)["id"])}
+            try:
+                made = self.client.write("POST", "version", body, ref=ref)
+            except ItemFailed as exc:
+                refused.add(name)
+                log.warning(
+                    "%s: version %r not created in %s, so the fixVersion is left as it is "
+                    "(the API user needs the Administer Projects permission): %s",
+                    ref,
+                    name,
+                    scope,
+                    exc.reason,
+                )
+                return None
             known[name] = str(made["id"])
-        return known[name]
+        return known.get(name)
 
     def _move(
         self, key: str, where: tuple[str, str, str], wanted: StatusCategory, ref: str
     ) -> None:
         """Transition `key` (at `where` = project, type, status) to a `wanted` status."""
-        options = self._options(key, where)
-        choice = workflow.choose(options, wanted)
-        if choice is None:
-            # Done → canceled (and back) has no direct step in most workflows: go through
-            # an open status first, then choose again from there.
-            step = workflow.detour(options)
-            if step is None:
-                raise ItemFailed(ref, f"no transition from {where[2]!r} to a {wanted} status")
-            self._post_transition(key, step, {}, ref)
-            options = self._options(key, (where[0], where[1], step.to_name))
-            choice = workflow.choose(options, wanted)
-            if choice is None:
-                raise ItemFailed(ref, f"no transition from {where[2]!r} to a {wanted} status")
-        self._post_transition(key, *choice, ref)
+        for transition, fields in self._route(key, where, wanted, ref):
+            self._post_transition(key, transition, fields, ref)
 
-    def _options(self, key: str, where: tuple[str, str, str]) -> list[workflow.Transition]:
-        if where not in self._transitions:
-            params = {"expand": "transitions.fields"}
-            data, _headers = self.client.get(f"issue/{key}/transitions", params)
-            self._transitions[where] = workflow.parse_transitions(data)
-        return self._transitions[where]
+    def _route(
+        self, key: str, where: tuple[str, str, str], wanted: StatusCategory, ref: str
+    ) -> tuple[tuple[workflow.Transition, dict[str, Any]], ...]:
+        """The whole route to a `wanted` status, learned before any step is taken (see
+        `workflow`): `ItemFailed` naming the statuses when none is known."""
+        project, kind, status = where
+        graph = self._graphs.setdefault((project, kind), {})
+        unlearnable = self._unlearnable.setdefault((project, kind), set())
+        if status not in graph:
+            graph[status] = self._transitions_of(key)
+        while True:
+            found = workflow.route(graph, status, wanted)
+            if found.steps:
+                return found.steps
+            todo = workflow.worth_learning(graph, found.unexplored - unlearnable)
+            if not todo:
+                reached = sorted(found.unexplored)
+                raise ItemFailed(ref, workflow.no_route(graph, status, wanted, reached))
+            for name in todo:
+                sample = self._issue_in(project, kind, name)
+                if sample is None:
+                    unlearnable.add(name)
+                else:
+                    graph[name] = self._transitions_of(sample)
+
+    def _transitions_of(self, key: str) -> list[workflow.Transition]:
+        params = {"expand": "transitions.fields"}
+        data, _headers = self.client.get(f"issue/{key}/transitions", params)
+        return workflow.parse_transitions(data)
+
+    def _issue_in(self, project: str, kind: str, status: str) -> str | None:
+        """The key of one issue of type `kind` in `status`, to learn that status's
+        transitions from (a one-key search)."""
+        jql = (
+            f"project = {quote_project(project)} AND issuetype = {quote_project(kind)} "
+            f"AND status = {quote_project(status)} ORDER BY updated DESC"
+        )
+        found = self.client.search(jql, ["key"], cloud=self._cloud(), page_size=1, max_pages=1)
+        return next((str(raw["key"]) for raw in found if raw.get("key")), None)
 
     def _post_transition(
         self, key: str, transition: workflow.Transition, fields: dict[str, Any], ref: str
@@ -456,11 +773,17 @@ class JiraConnector(Connector):
         label = f"{origin.system} {origin_label(origin.ref)}"
         return mapping.comment_wiki(body, origin.author, (label, origin.url), origin.marker_id)
 
-    def _read_issue(self, key: str, scope: str) -> Task:
+    def _read_issue(self, key: str, scope: str, *, created: bool = False) -> Task:
         """The issue as a pull shows it. Jira's write answers carry no issue (POST /issue:
-        id and key; PUT and transitions: 204), so a write ends with this one GET."""
+        id and key; PUT and transitions: 204), so a write ends with this one GET.
+
+        An issue this run `created` names the API user as its creator: that spares the
+        `GET /myself` its marker would otherwise need.
+        """
         params = {"fields": ",".join(self._fields()), "properties": mapping.PROPERTY}
         data, _headers = self.client.get(f"issue/{key}", params)
+        if created and self._identity is None and isinstance(data, dict):
+            self._identity = mapping.identity(mapping.creator_of(data.get("fields") or {}))
         self._complete_comments(data)
         return self._task(data, scope)
 
@@ -471,6 +794,7 @@ class JiraConnector(Connector):
             project=scope,
             base_url=self.jira_config.url,
             flagged_field=self.flagged_field,
+            me=self._me,
         )
 
     def close(self) -> None:
@@ -498,9 +822,7 @@ def _version_ids(versions: Any) -> dict[str, str]:
 
 def _fit(wiki: str) -> str:
     """Wiki within Jira's field limit (the engine already cut the Markdown)."""
-    if len(wiki) <= WIKI_LIMIT:
-        return wiki
-    return wiki[: WIKI_LIMIT - len(WIKI_CUT_NOTE)].rstrip() + WIKI_CUT_NOTE
+    return fit(wiki, WIKI_LIMIT, WIKI_CUT_NOTE)
 
 
 def origin_label(ref_text: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +12,15 @@ from trackersync.connectors.jira.markup import escape_text, to_markdown, to_wiki
 from trackersync.errors import MalformedData
 from trackersync.sync.model import Comment, Milestone, Ref, Status, StatusCategory, Task
 
+log = logging.getLogger(__name__)
 # Resolutions that mean "closed without doing it" rather than "done".
 CANCELED_RESOLUTIONS = frozenset(
     {"won't do", "won't fix", "duplicate", "cannot reproduce", "declined", "rejected"}
 )
+# Jira refuses a summary longer than this; a longer title is cut (see `short_title`).
+TITLE_LIMIT = 255
+ELLIPSIS = "…"
+FULL_TITLE = "Full title: "
 CATEGORY_BY_KEY = {
     "new": StatusCategory.TODO,
     "indeterminate": StatusCategory.IN_PROGRESS,
@@ -35,6 +42,11 @@ FIELDS = (
     "updated",
     "comment",
     "issuelinks",
+    # Who created the item: a marker counts only on an item the API user created.
+    "creator",
+    "reporter",
+    # Images in a description (`!shot.png!`) link to their attachment's content URL.
+    "attachment",
 )
 SYSTEM = "jira"
 # The issue property that carries an item's marker (search returns it inline).
@@ -79,13 +91,43 @@ def status_of(fields: dict[str, Any]) -> Status:
     status = fields.get("status") or {}
     name = status.get("name")
     key = (status.get("statusCategory") or {}).get("key")
-    if not name or key not in CATEGORY_BY_KEY:
-        raise MalformedData(SYSTEM, f"status {status!r} has no name or category key")
-    category = CATEGORY_BY_KEY[key]
+    if not name:
+        raise MalformedData(SYSTEM, f"status {status!r} has no name")
+    category = CATEGORY_BY_KEY.get(key) if isinstance(key, str) else None
+    if category is None:
+        # "No Category" (`undefined`) or one added later: a status nobody finished.
+        log.warning("status %r has the unknown category %r: read as to do", name, key)
+        category = StatusCategory.TODO
     resolution = (fields.get("resolution") or {}).get("name") or ""
     if category is StatusCategory.DONE and resolution.lower() in CANCELED_RESOLUTIONS:
         category = StatusCategory.CANCELED
     return Status(name=name, category=category)
+
+
+# A user's stable identity: ("accountId", id) on Cloud, ("key", key) or ("name", name)
+# on Server/Data Center (a renamed user keeps the key, a new user may get the old name).
+Identity = tuple[str, str]
+# The API user's identity, asked only when an item or comment carries a marker.
+Me = Callable[[], Identity | None]
+
+
+def identity(user: Any) -> Identity | None:
+    """The identity of a user object (`creator`, `author`, `GET /myself`)."""
+    if not isinstance(user, dict):
+        return None
+    for kind in ("accountId", "key", "name"):
+        value = user.get(kind)
+        if isinstance(value, str) and value:
+            return kind, value
+    return None
+
+
+def written_by_me(user: Any, me: Me | None) -> bool:
+    """Whether `user` is the API user `me` gives (never when either is unknown)."""
+    if me is None:
+        return False
+    found = identity(user)
+    return found is not None and found == me()
 
 
 def user_id(user: dict[str, Any] | None) -> str | None:
@@ -95,24 +137,38 @@ def user_id(user: dict[str, Any] | None) -> str | None:
     return user.get("accountId") or user.get("name")
 
 
-def comments_of(fields: dict[str, Any]) -> tuple[Comment, ...]:
+def comments_of(
+    fields: dict[str, Any], me: Me | None = None, base_url: str = ""
+) -> tuple[Comment, ...]:
     """The inline comments, bodies converted to Markdown."""
     page = fields.get("comment") or {}
-    return tuple(comment_from(raw) for raw in page.get("comments") or [])
+    people = people_of(fields)
+    return tuple(comment_from(raw, me, base_url, people) for raw in page.get("comments") or [])
 
 
-def comment_from(raw: dict[str, Any]) -> Comment:
-    """One comment; author is the display name; a mirrored one loses header and marker."""
+def comment_from(
+    raw: dict[str, Any],
+    me: Me | None = None,
+    base_url: str = "",
+    people: dict[str, str] | None = None,
+) -> Comment:
+    """One comment; author is the display name; a mirrored one loses header and marker.
+
+    Its marker counts (`by_trackersync`) only when the API user `me` gives wrote it.
+    Mentions read as names (`people`, plus the comment's author), issue keys as links
+    under `base_url` (see `markup.to_markdown`).
+    """
     author = raw.get("author") or {}
     created = parse_time(raw["created"])
     body, mirror_of = split_comment(raw.get("body") or "")
     return Comment(
         id=str(raw["id"]),
         author=author.get("displayName") or user_id(author),
-        body=to_markdown(body),
+        body=to_markdown(body, {**people_of({"creator": author}), **(people or {})}, base_url),
         created_at=created,
         updated_at=parse_time(raw["updated"]) if raw.get("updated") else created,
         mirror_of=mirror_of,
+        by_trackersync=mirror_of is not None and written_by_me(author, me),
     )
 
 
@@ -164,16 +220,27 @@ def task_from_issue(
     project: str,
     base_url: str,
     flagged_field: str | None = None,
+    me: Me | None = None,
 ) -> Task:
-    """One search result (or `GET /issue`) as a `Task`."""
+    """One search result (or `GET /issue`) as a `Task`.
+
+    `me` gives the API user: the marker property counts (`by_trackersync`) only on an
+    issue that user created (`creator`; `reporter` where a server sends no creator).
+    """
     try:
         fields = raw["fields"]
         key = raw["key"]
+        marker = twin_of(raw)
+        summary = fields.get("summary") or ""
+        described = to_markdown(
+            fields.get("description"), people_of(fields), base_url, files_of(fields)
+        )
+        whole = full_title(summary, described)  # a title we cut, kept on top of the body
         return Task(
             ref=Ref(connector, project, key),
             url=f"{base_url.rstrip('/')}/browse/{key}",
-            title=fields.get("summary") or "",
-            body=to_markdown(fields.get("description")),
+            title=summary,
+            body=without_full_title(summary, described),
             status=status_of(fields),
             assignees=tuple(filter(None, [user_id(fields.get("assignee"))])),
             labels=tuple(fields.get("labels") or ()),
@@ -183,11 +250,45 @@ def task_from_issue(
             parent=_parent_ref(fields, connector, project),
             created_at=parse_time(fields["created"]),
             updated_at=parse_time(fields["updated"]),
-            comments=comments_of(fields),
-            raw=_raw_extras(raw, fields, flagged_field),
+            comments=comments_of(fields, me, base_url),
+            twin_of=marker,
+            by_trackersync=marker is not None and written_by_me(creator_of(fields), me),
+            fix_versions=tuple(v["name"] for v in fields.get("fixVersions") or [] if v.get("name")),
+            blocked=_blocked(fields, flagged_field),
+            raw=_raw_extras(raw, fields, flagged_field) | ({"full_title": whole} if whole else {}),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise MalformedData(SYSTEM, f"issue {raw.get('key', '?')}: missing {exc}") from exc
+
+
+def people_of(fields: dict[str, Any]) -> dict[str, str]:
+    """Display names by account id (Cloud) or user name (Server) of the people an issue
+    names, so that a mention reads as a name rather than an id."""
+    page = fields.get("comment") or {}
+    users = [fields.get(name) for name in ("assignee", "reporter", "creator")]
+    users += [comment.get("author") for comment in page.get("comments") or []]
+    people: dict[str, str] = {}
+    for user in users:
+        if isinstance(user, dict) and user.get("displayName"):
+            for key in ("accountId", "name"):
+                if user.get(key):
+                    people[str(user[key])] = str(user["displayName"])
+    return people
+
+
+def files_of(fields: dict[str, Any]) -> dict[str, str]:
+    """Attachment content URLs by file name (what `!name!` in a description shows)."""
+    return {
+        str(item["filename"]): str(item["content"])
+        for item in fields.get("attachment") or []
+        if isinstance(item, dict) and item.get("filename") and item.get("content")
+    }
+
+
+def creator_of(fields: dict[str, Any]) -> Any:
+    """Who created the issue: `creator`, or `reporter` where a server sends no creator
+    (whoever creates an issue may set its reporter to anyone; the creator, never)."""
+    return fields["creator"] if "creator" in fields else fields.get("reporter")
 
 
 def _parent_ref(fields: dict[str, Any], connector: str, project: str) -> str | None:
@@ -200,11 +301,53 @@ def _parent_ref(fields: dict[str, Any], connector: str, project: str) -> str | N
     return str(Ref(connector, scope, key))
 
 
+def _blocked(fields: dict[str, Any], flagged_field: str | None) -> bool:
+    """Flagged (the "Flagged" custom field is set), an "is blocked by" link, or a label."""
+    flagged = bool(fields.get(flagged_field)) if flagged_field else False
+    blocked_by = any(
+        link["type"] == "Blocks" and link["direction"] == "inward" for link in links_of(fields)
+    )
+    labelled = any(str(label).lower() == "blocked" for label in fields.get("labels") or ())
+    return flagged or blocked_by or labelled
+
+
+def short_title(title: str) -> str:
+    """A title within Jira's summary limit: cut with an ellipsis when longer."""
+    if len(title) <= TITLE_LIMIT:
+        return title
+    return title[: TITLE_LIMIT - len(ELLIPSIS)] + ELLIPSIS
+
+
+def with_full_title(title: str, body: str) -> str:
+    """The Markdown body to write: the whole title on top when the summary is cut."""
+    if short_title(title) == title:
+        return body
+    return f"{FULL_TITLE}{title}\n\n{body}" if body else f"{FULL_TITLE}{title}"
+
+
+def full_title(summary: str, body: str) -> str | None:
+    """The whole title kept on top of `body` when `summary` is a cut one, else None."""
+    if not summary.endswith(ELLIPSIS) or not body.startswith(FULL_TITLE):
+        return None
+    whole = body.partition("\n\n")[0][len(FULL_TITLE) :]
+    return whole if short_title(whole) == summary else None
+
+
+def without_full_title(summary: str, body: str) -> str:
+    """`body` without the whole title `with_full_title` put on top."""
+    if full_title(summary, body) is None:
+        return body
+    return body.partition("\n\n")[2]
+
+
 def _raw_extras(
     raw: dict[str, Any], fields: dict[str, Any], flagged_field: str | None
 ) -> dict[str, Any]:
     status = fields.get("status") or {}
+    # What the description's Markdown was made with, to convert its blocks alike.
+    context = {"people": people_of(fields), "files": files_of(fields)}
     return {
+        **{name: found for name, found in context.items() if found},
         "id": str(raw.get("id", "")),
         "key": raw.get("key"),
         "statusCategory": (status.get("statusCategory") or {}).get("key"),
@@ -212,14 +355,7 @@ def _raw_extras(
         "issuelinks": links_of(fields),
         "flagged": bool(fields.get(flagged_field)) if flagged_field else False,
         "description_wiki": fields.get("description") or "",
-        **_marker(raw),
     }
-
-
-def _marker(raw: dict[str, Any]) -> dict[str, Any]:
-    """`{"twin_of": ref}` from the issue property, when the item carries one."""
-    found = twin_of(raw)
-    return {"twin_of": found} if found else {}
 
 
 def twin_of(raw: dict[str, Any]) -> str | None:

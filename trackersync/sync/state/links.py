@@ -7,6 +7,8 @@ recovers from the marker that write carried.
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +18,8 @@ from trackersync.sync.model import Comment, Task, iso
 from trackersync.sync.plan import CommentTwin, LinkState
 from trackersync.sync.state import tables
 from trackersync.sync.state.store import StateStore, task_row
+from trackersync.sync.state.upsert import upsert
+from trackersync.sync.work_items import Identities, TwinPair
 
 
 class LinkStore:
@@ -33,16 +37,45 @@ class LinkStore:
             rows = list(conn.execute(self._select(tables.twins)))
             twins = {r.source_ref: r.target_ref for r in rows}
             mirror_sides = {r.source_ref: r.mirror_side for r in rows if r.mirror_side}
-            bases = {
-                (r.source_ref, r.field): (r.source_value, r.target_value)
-                for r in conn.execute(self._select(tables.bases))
-            }
+            bases = self._bases(conn, {ref: ref for ref in twins})
             comments = {
                 r.origin_id: CommentTwin(r.mirror_ref, r.mirror_comment_id, r.origin_updated)
                 for r in conn.execute(self._select(tables.comment_twins))
             }
             intents = frozenset(r.origin_id for r in conn.execute(self._select(tables.intents)))
-        return LinkState(twins, bases, comments, intents, mirror_sides)
+            elsewhere = self._mirrors_elsewhere(conn)
+        return LinkState(twins, bases, comments, intents, mirror_sides, elsewhere)
+
+    def _bases(
+        self, conn: sa.Connection, refs: dict[str, str]
+    ) -> dict[tuple[str, str], tuple[Any, Any]]:
+        """Every pair's bases. Six rows a pair make these most of a link's state: each ref,
+        field name and equal text is kept once (`refs` holds the twins' refs to share)."""
+        table = tables.bases
+        query = sa.select(
+            table.c.source_ref,
+            table.c.field,
+            sa.cast(table.c.source_value, sa.Text),
+            sa.cast(table.c.target_value, sa.Text),
+        ).where(table.c.link == self.link)
+        decode = _SharedDecoder()
+        bases: dict[tuple[str, str], tuple[Any, Any]] = {}
+        for ref, name, source_text, target_text in conn.execute(query):
+            key = (refs.setdefault(ref, ref), sys.intern(name))
+            source = decode(source_text)
+            same = target_text == source_text and not isinstance(source, list | dict)
+            bases[key] = (source, source if same else decode(target_text))
+        return bases
+
+    def _mirrors_elsewhere(self, conn: sa.Connection) -> frozenset[str]:
+        """The items the other links created as mirrors (`chain` keeps them out)."""
+        table = tables.twins
+        query = sa.select(table).where(table.c.link != self.link)
+        return frozenset(
+            r.target_ref if r.mirror_side == "target" else r.source_ref
+            for r in conn.execute(query)
+            if r.mirror_side in ("source", "target")
+        )
 
     def _select(self, table: sa.Table) -> sa.Select[Any]:
         return sa.select(table).where(table.c.link == self.link)
@@ -51,14 +84,13 @@ class LinkStore:
         """Before a create: remember it may happen, so a crash is reconciled by marker."""
         self.store.migrate()
         with self.store.begin() as conn:
-            self._delete(conn, tables.intents, origin_id=origin_id)
             row = {
                 "link": self.link,
                 "origin_id": origin_id,
                 "target": target,
                 "recorded_at": iso(now),
             }
-            conn.execute(tables.intents.insert(), row)
+            upsert(conn, tables.intents, [row])
 
     def record_twin(
         self,
@@ -71,16 +103,13 @@ class LinkStore:
         """A pair exists (created or found by marker): store it, its bases, drop intents."""
         self.store.migrate()
         with self.store.begin() as conn:
-            self._delete(conn, tables.twins, source_ref=source_ref)
-            conn.execute(
-                tables.twins.insert(),
-                {
-                    "link": self.link,
-                    "source_ref": source_ref,
-                    "target_ref": target_ref,
-                    "mirror_side": mirror_side,
-                },
-            )
+            twin = {
+                "link": self.link,
+                "source_ref": source_ref,
+                "target_ref": target_ref,
+                "mirror_side": mirror_side,
+            }
+            upsert(conn, tables.twins, [twin])
             for origin_id in (source_ref, target_ref):
                 self._delete(conn, tables.intents, origin_id=origin_id)
             self._write_bases(conn, source_ref, bases)
@@ -104,55 +133,72 @@ class LinkStore:
         self.store.migrate()
         comment_id = comment if isinstance(comment, str) else comment.id
         with self.store.begin() as conn:
-            self._delete(conn, tables.comment_twins, origin_id=origin_id)
-            conn.execute(
-                tables.comment_twins.insert(),
-                {
-                    "link": self.link,
-                    "origin_id": origin_id,
-                    "mirror_ref": mirror_ref,
-                    "mirror_comment_id": comment_id,
-                    "origin_updated": origin_updated,
-                },
-            )
+            twin = {
+                "link": self.link,
+                "origin_id": origin_id,
+                "mirror_ref": mirror_ref,
+                "mirror_comment_id": comment_id,
+                "origin_updated": origin_updated,
+            }
+            upsert(conn, tables.comment_twins, [twin])
             if not isinstance(comment, str):
-                conn.execute(
-                    tables.comments.delete().where(
-                        (tables.comments.c.task_ref == mirror_ref)
-                        & (tables.comments.c.comment_id == comment.id)
-                    )
-                )
-                conn.execute(
-                    tables.comments.insert(),
-                    {
-                        "task_ref": mirror_ref,
-                        "comment_id": comment.id,
-                        "updated_at": iso(comment.updated_at),
-                        "data": comment.model_dump(mode="json"),
-                    },
-                )
+                row = {
+                    "task_ref": mirror_ref,
+                    "comment_id": comment.id,
+                    "updated_at": iso(comment.updated_at),
+                    "data": comment.model_dump(mode="json"),
+                }
+                upsert(conn, tables.comments, [row])
 
     def _write_bases(
         self, conn: sa.Connection, source_ref: str, bases: dict[str, tuple[Any, Any]]
     ) -> None:
-        for name, (source_value, target_value) in bases.items():
-            self._delete(conn, tables.bases, source_ref=source_ref, field=name)
-            conn.execute(
-                tables.bases.insert(),
-                {
-                    "link": self.link,
-                    "source_ref": source_ref,
-                    "field": name,
-                    "source_value": source_value,
-                    "target_value": target_value,
-                },
-            )
+        rows = [
+            {
+                "link": self.link,
+                "source_ref": source_ref,
+                "field": name,
+                "source_value": source_value,
+                "target_value": target_value,
+            }
+            for name, (source_value, target_value) in bases.items()
+        ]
+        upsert(conn, tables.bases, rows)
 
     def _delete(self, conn: sa.Connection, table: sa.Table, **keys: str) -> None:
         condition = table.c.link == self.link
         for column, key in keys.items():
             condition &= table.c[column] == key
         conn.execute(table.delete().where(condition))
+
+
+class _SharedDecoder:
+    """JSON values as `json.loads` gives them, short ones decoded once and shared: a
+    status or a label is in every pair's bases. Lists are fresh lists (callers may treat
+    them as their own) of shared strings."""
+
+    def __init__(self) -> None:
+        self._short: dict[str, Any] = {}
+
+    def __call__(self, text: str | None) -> Any:
+        if text is None:
+            return None
+        if len(text) > 64:
+            return json.loads(text)
+        if text not in self._short:
+            value = json.loads(text)
+            if not _flat(value):
+                return value
+            self._short[text] = value
+        found = self._short[text]
+        return list(found) if isinstance(found, list) else found
+
+
+def _flat(value: Any) -> bool:
+    """Immutable, or a list of immutable values: safe to share (as a copy, for a list)."""
+    if isinstance(value, list):
+        return all(not isinstance(item, list | dict) for item in value)
+    return not isinstance(value, dict)
 
 
 def all_twins(store: StateStore) -> dict[str, str]:
@@ -164,7 +210,23 @@ def all_twins(store: StateStore) -> dict[str, str]:
         return {row.source_ref: row.target_ref for row in rows}
 
 
+def work_item_identities(store: StateStore) -> Identities:
+    """Every link's pairs as work-item identities (a ref may be paired by several links)."""
+    if not store.exists():
+        return Identities()
+    table = tables.twins
+    query = sa.select(table.c.source_ref, table.c.target_ref, table.c.mirror_side)
+    with store.connect() as conn:
+        rows = list(conn.execute(query))
+    return Identities(
+        TwinPair(
+            row.source_ref,
+            row.target_ref,
+            row.mirror_side if row.mirror_side in ("source", "target") else None,
+        )
+        for row in rows
+    )
+
+
 def _save_task(conn: sa.Connection, task: Task) -> None:
-    row = task_row(task)
-    conn.execute(tables.tasks.delete().where(tables.tasks.c.ref == row["ref"]))
-    conn.execute(tables.tasks.insert(), row)
+    upsert(conn, tables.tasks, [task_row(task)])

@@ -10,6 +10,7 @@ from trackersync.sync.model import Task
 from trackersync.sync.rollup import DayPoint
 from trackersync.sync.state import tables
 from trackersync.sync.state.store import StateStore, task_row
+from trackersync.sync.state.upsert import upsert
 
 
 def history(store: StateStore, milestone: str) -> list[DayPoint]:
@@ -37,26 +38,12 @@ def record(store: StateStore, milestone: str, point: DayPoint, refs: frozenset[s
     store.migrate()
     days, baselines = tables.rollup_days, tables.rollup_baselines
     with store.begin() as conn:
-        conn.execute(
-            days.delete().where(
-                (days.c.milestone == milestone) & (days.c.day == point.day.isoformat())
-            )
-        )
-        conn.execute(
-            days.insert(),
-            {
-                "milestone": milestone,
-                "day": point.day.isoformat(),
-                "total": point.total,
-                "done": point.done,
-            },
-        )
-        exists = conn.execute(
-            sa.select(baselines.c.day).where(baselines.c.milestone == milestone)
-        ).first()
-        if exists is None:
-            row = {"milestone": milestone, "day": point.day.isoformat(), "refs": sorted(refs)}
-            conn.execute(baselines.insert(), row)
+        day = point.day.isoformat()
+        row = {"milestone": milestone, "day": day, "total": point.total, "done": point.done}
+        upsert(conn, days, [row])
+        # The first scope recorded stays the baseline, whichever replica wrote it.
+        baseline = {"milestone": milestone, "day": day, "refs": sorted(refs)}
+        upsert(conn, baselines, [baseline], keep_existing=True)
 
 
 def published_block(store: StateStore, target: str) -> str | None:
@@ -74,10 +61,8 @@ def record_published(store: StateStore, target: str, block: str, written: Task) 
     store.migrate()
     table = tables.published
     with store.begin() as conn:
-        conn.execute(table.delete().where(table.c.target == target))
-        conn.execute(table.insert(), {"target": target, "block": block})
-        conn.execute(tables.tasks.delete().where(tables.tasks.c.ref == target))
-        conn.execute(tables.tasks.insert(), task_row(written))
+        upsert(conn, table, [{"target": target, "block": block}])
+        upsert(conn, tables.tasks, [task_row(written)])
 
 
 def member_keys(store: StateStore, milestone: str) -> dict[str, frozenset[str]]:
@@ -97,9 +82,4 @@ def record_member_keys(
     store.migrate()
     table = tables.member_keys
     with store.begin() as conn:
-        conn.execute(
-            table.delete().where((table.c.milestone == milestone) & (table.c.member == member))
-        )
-        conn.execute(
-            table.insert(), {"milestone": milestone, "member": member, "keys": sorted(keys)}
-        )
+        upsert(conn, table, [{"milestone": milestone, "member": member, "keys": sorted(keys)}])

@@ -7,7 +7,9 @@ schema to the newest Alembic revision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +21,11 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from trackersync.errors import ConfigError, Unreachable
-from trackersync.sync.model import Comment, Milestone, PullResult, Ref, Task, iso
+from trackersync.errors import AuthRefused, ConfigError, Unreachable
+from trackersync.redact import redact_json
+from trackersync.sync.model import Comment, Milestone, PullResult, Ref, Status, Task, iso
 from trackersync.sync.state import tables
+from trackersync.sync.state.upsert import upsert
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number works; it only has to be the same for every replica.
@@ -37,7 +41,9 @@ class StateStore:
             # No pool: a run makes a handful of short transactions, and a pooled connection
             # left open would outlive the store (a leak in tests, a held slot on a shared
             # PostgreSQL server).
-            self.engine: Engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+            self.engine: Engine = sa.create_engine(
+                self.url, poolclass=sa.pool.NullPool, json_serializer=_storable_json
+            )
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise ConfigError(
                 f"`state: {url}` is not a database URL such as sqlite:///trackersync.db "
@@ -46,6 +52,7 @@ class StateStore:
             ) from None
         self._ready = False
         self._seen = False
+        _drop_unstorable(self.engine)
         if self.is_sqlite:
             _transactional_ddl(self.engine)
 
@@ -72,11 +79,19 @@ class StateStore:
             return
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        try:
+            with self.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK}
+                    )
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except DBAPIError as exc:  # e.g. a role without CREATE: the credentials' rights
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            where = self.url.render_as_string(hide_password=True)
+            hint = f"cannot migrate the schema: {reason}"
+            raise AuthRefused("state store", where, hint) from None
         self._ready = True
 
     @contextmanager
@@ -127,8 +142,12 @@ class StateStore:
         """Stored tasks (of one scope, or all) with their comments, in ref order."""
         if not self.exists():
             return []
-        query = sa.select(tables.tasks.c.data).order_by(tables.tasks.c.ref)
-        comment_query = sa.select(tables.comments.c.task_ref, tables.comments.c.data)
+        # The JSON text goes straight to pydantic's parser: decoding it to dicts first
+        # (SQLAlchemy's JSON type) costs twice the CPU and a transient copy of every row.
+        data = sa.cast(tables.tasks.c.data, sa.Text)
+        query = sa.select(tables.tasks.c.ref, data).order_by(tables.tasks.c.ref)
+        comment_data = sa.cast(tables.comments.c.data, sa.Text)
+        comment_query = sa.select(tables.comments.c.task_ref, comment_data)
         if scope is not None:
             query = query.where(tables.tasks.c.scope == scope)
             comment_query = comment_query.join(
@@ -136,10 +155,11 @@ class StateStore:
             ).where(tables.tasks.c.scope == scope)
         with self.connect() as conn:
             by_task: dict[str, list[Comment]] = {}
-            for row in conn.execute(comment_query):
-                by_task.setdefault(row.task_ref, []).append(Comment.model_validate(row.data))
-            tasks = [Task.model_validate(row.data) for row in conn.execute(query)]
-        return [_with_comments(task, by_task.get(str(task.ref), [])) for task in tasks]
+            for ref, text in conn.execute(comment_query):
+                by_task.setdefault(ref, []).append(Comment.model_validate_json(text))
+            share = _Sharing()
+            rows = conn.execute(query)
+            return [share(_stored_task(text, by_task.get(ref))) for ref, text in rows]
 
     def milestones(self, scope: str | None = None) -> list[Milestone]:
         """Stored milestones / versions (of one scope, or all)."""
@@ -164,35 +184,26 @@ class StateStore:
     # --- writing -------------------------------------------------------------------------
 
     def save_pull(self, result: PullResult, pulled_at: datetime) -> None:
-        """Store a scope's pulled items and advance its cursor, in one transaction."""
+        """Store a scope's pulled items and advance its cursor, in one transaction.
+
+        Comments are saved from `result.comments` alone (it already holds any a connector
+        left on `Task.comments`, see `PullResult`); task rows never carry them.
+        """
         self.migrate()
         scope = result.scope
         with self.begin() as conn:
-            _replace(conn, tables.tasks, "ref", [task_row(t) for t in result.tasks])
+            upsert(conn, tables.tasks, [task_row(t) for t in result.tasks])
             _save_comments(conn, scope, result.comments)
             if result.milestones is not None:
-                conn.execute(tables.milestones.delete().where(tables.milestones.c.scope == scope))
-                rows = [_milestone_row(m) for m in result.milestones]
-                if rows:
-                    conn.execute(tables.milestones.insert(), rows)
-            conn.execute(tables.cursors.delete().where(tables.cursors.c.scope == scope))
-            conn.execute(
-                tables.cursors.insert(),
-                {"scope": scope, "data": result.cursor, "pulled_at": iso(pulled_at)},
-            )
+                _save_milestones(conn, scope, result.milestones)
+            cursor = {"scope": scope, "data": result.cursor, "pulled_at": iso(pulled_at)}
+            upsert(conn, tables.cursors, [cursor])
 
     def save_milestone(self, milestone: Milestone) -> None:
         """Store one milestone as a write returned it (the next pull confirms it)."""
         self.migrate()
-        row = _milestone_row(milestone)
-        table = tables.milestones
         with self.begin() as conn:
-            conn.execute(
-                table.delete().where(
-                    (table.c.scope == row["scope"]) & (table.c.milestone_id == row["milestone_id"])
-                )
-            )
-            conn.execute(table.insert(), row)
+            upsert(conn, tables.milestones, [_milestone_row(milestone)])
 
     def record_run(
         self,
@@ -212,9 +223,44 @@ class StateStore:
                     "started_at": iso(started),
                     "finished_at": iso(finished),
                     "outcome": outcome,
-                    "summary": summary,
+                    # Errors in a summary quote trackers' answers: no secret is kept.
+                    "summary": redact_json(summary),
                 },
             )
+
+
+# What PostgreSQL text and JSON cannot hold: NUL, and UTF-16 surrogates without a pair.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """`value` with every string (at any depth) stripped of what the database cannot store.
+
+    Trackers do send such text; dropping those code points keeps the rest of the item and
+    makes SQLite and PostgreSQL store the same thing.
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(storable(item) for item in value)
+    return value
+
+
+def _storable_json(value: Any) -> str:
+    return json.dumps(storable(value))
+
+
+def _drop_unstorable(engine: Engine) -> None:
+    """Every parameter of every statement goes through `storable`; JSON columns go through it
+    in `_storable_json` before serialising (escaped as text, a NUL would slip through here)."""
+
+    @sa.event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _scrub(
+        _conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any
+    ) -> tuple[str, Any]:
+        return statement, storable(parameters)
 
 
 def _transactional_ddl(engine: Engine) -> None:
@@ -235,11 +281,57 @@ def _transactional_ddl(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _stored_task(text: str, comments: list[Comment] | None) -> Task:
+    """A task from its stored JSON, with its comments built in (no copy per task)."""
+    if not comments:
+        return Task.model_validate_json(text)
+    ordered = tuple(sorted(comments, key=lambda c: (c.created_at, c.id)))
+    return Task.model_validate({**json.loads(text), "comments": ordered})
+
+
+class _Sharing:
+    """Makes loaded tasks share what is equal among them: a store of 200k items loads
+    200k equal statuses and field-name sets (a third of a task's memory) otherwise.
+
+    Both are immutable in use: `Status` is frozen, and pydantic copies a model's
+    field-name set before changing it (`model_copy`)."""
+
+    def __init__(self) -> None:
+        self._field_sets: dict[frozenset[str], set[str]] = {}
+        self._statuses: dict[Status, Status] = {}
+
+    def __call__(self, task: Task) -> Task:
+        names = task.__pydantic_fields_set__
+        shared = self._field_sets.setdefault(frozenset(names), names)
+        object.__setattr__(task, "__pydantic_fields_set__", shared)
+        # Frozen models refuse setattr; a field's value lives in the instance's __dict__.
+        task.__dict__["status"] = self._statuses.setdefault(task.status, task.status)
+        return task
+
+
 def _with_comments(task: Task, comments: list[Comment]) -> Task:
     if not comments:
         return task
     ordered = tuple(sorted(comments, key=lambda c: (c.created_at, c.id)))
     return task.model_copy(update={"comments": ordered})
+
+
+def with_pull(stored: list[Task], result: PullResult) -> list[Task]:
+    """What `tasks(result.scope)` returns once `save_pull(result)` has run, computed in
+    memory from `stored` (that scope's `tasks()` before): how a dry run sees the store.
+
+    Mirrors `save_pull`: a pulled item replaces the stored one but the comments stored
+    for it stay; the pull's `comments` replace or join them by id.
+    """
+    kept = {str(task.ref): list(task.comments) for task in stored}
+    items = {str(task.ref): task for task in stored}
+    items.update({str(task.ref): task for task in result.tasks})
+    scope_ref = Ref.parse(result.scope)
+    for key, comments in result.comments.items():
+        ref = str(scope_ref.item(key))
+        fresh = {c.id for c in comments}
+        kept[ref] = [c for c in kept.get(ref, []) if c.id not in fresh] + list(comments)
+    return [_with_comments(items[ref], kept.get(ref, [])) for ref in sorted(items)]
 
 
 def task_row(task: Task) -> dict[str, Any]:
@@ -274,22 +366,13 @@ def _save_comments(conn: Connection, scope: str, comments: dict[str, list[Commen
         for key, items in comments.items()
         for comment in items
     ]
-    table = tables.comments
-    for chunk in _chunks(rows, 500):
-        keys = [(row["task_ref"], row["comment_id"]) for row in chunk]
-        conn.execute(
-            table.delete().where(sa.tuple_(table.c.task_ref, table.c.comment_id).in_(keys))
-        )
-        conn.execute(table.insert(), chunk)
+    upsert(conn, tables.comments, rows)
 
 
-def _replace(conn: Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
-    # Delete-then-insert in one transaction is an upsert every dialect understands.
-    for chunk in _chunks(rows, 500):
-        conn.execute(table.delete().where(table.c[key].in_([row[key] for row in chunk])))
-        conn.execute(table.insert(), chunk)
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _save_milestones(conn: Connection, scope: str, milestones: list[Milestone]) -> None:
+    """A scope's milestones become exactly `milestones`: the others of that scope go."""
+    rows = [_milestone_row(m) for m in milestones]
+    table = tables.milestones
+    gone = table.c.milestone_id.not_in([row["milestone_id"] for row in rows])
+    conn.execute(table.delete().where((table.c.scope == scope) & gone))
+    upsert(conn, table, rows)

@@ -123,3 +123,11 @@ member_keys = Table(
     Column("member", String(1000), primary_key=True),
     Column("keys", JSON, nullable=False),
 )
+
+identities = Table(
+    "ts_identity",
+    metadata,
+    Column("scope", String(400), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
