@@ -60,8 +60,9 @@ def test_pathological_wiki_converts_within_budget_and_keeps_its_text(
     wiki: str, expect: str
 ) -> None:
     out = markup.to_markdown(wiki)
-    # Bounded: escapes at most double the text; a raw block adds a note and two fences.
-    assert len(out) <= 2 * len(wiki) + len(markup.RAW_NOTE) + 20
+    # Bounded: escapes at most double the text, a numbered list level indents by three
+    # spaces where the wiki wrote one `#`; a raw block adds a note and two fences.
+    assert len(out) <= 3 * len(wiki) + len(markup.RAW_NOTE) + 20
     if expect == RAW:
         assert out.startswith(markup.RAW_NOTE)
         assert wiki in out
@@ -70,7 +71,9 @@ def test_pathological_wiki_converts_within_budget_and_keeps_its_text(
         assert not out.startswith(markup.RAW_NOTE)
         assert shown(out).strip() == wiki.strip()
     else:
-        assert shown(out).count("item") == wiki.count("item")
+        # Converted (every item kept) or carried raw; a 200-deep list is deeper than a
+        # Markdown parser's recursion allows, so the items are counted in the text itself.
+        assert out.count("item") == wiki.count("item")
 
 
 def work(wiki: str, monkeypatch: pytest.MonkeyPatch) -> int:

@@ -52,7 +52,17 @@ _NEXT_START = re.compile(_START)
 # The grammar's work on one text, counted in element attempts (deterministic, unlike a
 # clock). jira2markdown scans ahead from every candidate start (`SkipTo`), so runs like
 # `[[[[...` cost quadratic time: over this budget the text is carried unconverted.
+# Ordinary markup costs about 10 attempts a character, so the budget grows with the text
+# (a plain 4,000-character description still converts) up to a cap that keeps the worst
+# pathological text near a second of CPU.
 WORK_BUDGET = 20_000
+WORK_PER_CHAR = 12
+WORK_CAP = 40_000
+
+
+def work_budget(text: str) -> int:
+    """The grammar attempts a text of this length may use before it is carried raw."""
+    return min(WORK_CAP, max(WORK_BUDGET, WORK_PER_CHAR * len(text)))
 # A run of this many markup characters in a row is text, not markup (the longest real
 # markup runs are `----` rules and `{{`/`}}`): it is escaped before the grammar sees it.
 _RUN = re.compile(r"([-*_+^~{}\[\]!|#?])\1{5,}|(?:\[~){3,}|(?:\{\{){3,}")
@@ -348,7 +358,7 @@ def _mention(kind: str, user: str, people: Mapping[str, str], base_url: str) -> 
 def _convert(wiki: str) -> str:
     hidden = _outside_code(wiki, _hide_escapes)
     try:
-        converted = convert_wiki(hidden, budget=WORK_BUDGET)
+        converted = convert_wiki(hidden, budget=work_budget(hidden))
     except OverBudget:
         return raw_block(wiki)
     except Exception:  # noqa: BLE001 - jira2markdown's actions raise on some odd input
