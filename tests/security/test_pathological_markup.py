@@ -182,3 +182,16 @@ def test_pathological_markdown_becomes_bounded_wiki(md: str, verbatim: bool) -> 
     assert wiki.startswith(markup.WIKI_RAW_NOTE) == verbatim
     if verbatim:
         assert f"{{noformat}}\n{md}\n{{noformat}}" in wiki
+
+
+def test_an_ordinary_long_description_converts_rather_than_falling_back() -> None:
+    # About 10 grammar attempts a character: a fixed 20k budget sent this 2,360-character
+    # description to the raw fallback; the budget grows with the text.
+    paragraph = (
+        "h2. Section\nSome *bold* text with _emphasis_ and a [link|https://example.com/x] "
+        "and {{code}}.\n* item one with *bold*\n* item two\n# numbered\n\n"
+        "A plain paragraph of prose that goes on for a while, as descriptions do.\n\n"
+    )
+    out = markup.to_markdown(paragraph * 10)
+    assert not out.startswith(markup.RAW_NOTE)
+    assert out.count("## Section") == 10
