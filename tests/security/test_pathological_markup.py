@@ -9,6 +9,7 @@ cases are measured by hand (see the issue), not here.
 from __future__ import annotations
 
 import html
+import random
 import re
 from collections.abc import Iterator
 
@@ -195,3 +196,77 @@ def test_an_ordinary_long_description_converts_rather_than_falling_back() -> Non
     out = markup.to_markdown(paragraph * 10)
     assert not out.startswith(markup.RAW_NOTE)
     assert out.count("## Section") == 10
+
+
+def _long_ordinary_wiki(blocks: int = 24) -> tuple[str, list[str]]:
+    """A long description as people write them: headings, prose, lists, tables and code,
+    blank lines apart; and a word only each block holds (a reader must find it)."""
+    rnd = random.Random(7)
+    words = ["alpha", "*bold*", "_it_", "{{mono}}", "[docs|https://example.com/d]", "WEB-12"]
+    marks: list[str] = []
+
+    def prose(mark: str, length: int) -> str:
+        return " ".join([mark, *(rnd.choice(words) for _ in range(length))])
+
+    parts = []
+    for index in range(blocks):
+        mark = f"zq{index}x"
+        marks.append(mark)
+        kind = index % 5
+        if kind == 0:
+            parts.append(f"h2. Section {mark}\n{prose('intro', 60)}")
+        elif kind == 1:
+            parts.append("\n".join(f"* {prose(mark, 12)}" for _ in range(8)))
+        elif kind == 2:
+            rows = "\n".join(f"|{prose(mark, 5)}|{prose('cell', 5)}|" for _ in range(8))
+            parts.append(f"||Name||Notes||\n{rows}")
+        elif kind == 3:
+            parts.append(f"{{code:python}}\nprint('{mark}')\n{{code}}")
+        else:
+            parts.append(prose(mark, 90))
+    return "\n\n".join(parts), marks
+
+
+def test_a_long_ordinary_description_converts_block_by_block_in_full() -> None:
+    wiki, marks = _long_ordinary_wiki()
+    assert 10_000 < len(wiki) < 30_000
+    out = markup.to_markdown(wiki)
+    assert markup.RAW_NOTE not in out
+    assert "```python" in out
+    text = shown(out)
+    for mark in marks:
+        assert mark in text
+    # Converted, not carried: no wiki markup is left for a reader to see.
+    assert "||Name||" not in out
+    assert "{code" not in out
+    assert "h2." not in out
+
+
+def test_only_the_hostile_block_of_a_long_description_is_carried_raw() -> None:
+    wiki, marks = _long_ordinary_wiki(12)
+    hostile = "[{*_-" * 2_000
+    out = markup.to_markdown(wiki.replace("\n\n", f"\n\n{hostile}\n\n", 1))
+    assert out.count(markup.RAW_NOTE) == 1
+    assert hostile in out
+    assert "||Name||" not in out
+    for mark in marks:
+        assert mark in shown(out)
+
+
+def test_many_hostile_blocks_stay_within_a_budget_linear_in_the_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each part has its own budget; together they may not spend more than the text's.
+    wiki = "\n\n".join(["[a" * 400, "[{*_-" * 200] * 8)
+    spent = [0]
+    budgeted = markup._spend  # noqa: SLF001
+
+    def count() -> None:
+        budgeted()  # raises once over: that attempt is not made
+        spent[0] += 1
+
+    monkeypatch.setattr(markup, "_spend", count)
+    out = markup.to_markdown(wiki)
+    assert spent[0] <= markup.WORK_CAP + markup.TEXT_WORK_PER_CHAR * len(wiki)
+    assert len(out) <= 3 * len(wiki) + 30 * (len(markup.RAW_NOTE) + 20)
+    assert shown(out).count("[a" * 400) == 8

@@ -36,7 +36,9 @@ WIKI_TO_MARKDOWN = [
     pytest.param("C:\\path\\to", "C:\\path\\to", id="windows-path"),
     pytest.param("+ins+ ^sup^ ??cite??", "_ins_ ^(sup) — _cite_", id="ins-sup-cite"),
     pytest.param("{color:red}red{color} text", "red text", id="color"),
-    pytest.param("(!) (/) (x) (i) f(x)", "\u26a0\ufe0f \u2705 \u274c \u2139\ufe0f f(x)", id="icons"),
+    pytest.param(
+        "(!) (/) (x) (i) f(x)", "\u26a0\ufe0f \u2705 \u274c \u2139\ufe0f f(x)", id="icons"
+    ),
     pytest.param("{{[WEB-1]}} (!)", "`[WEB-1]` \u26a0\ufe0f", id="code-span-untouched"),
 ]
 
@@ -74,6 +76,8 @@ MARKDOWN_TO_WIKI = [
     pytest.param("C:\\path\\to", "C:\\path\\to", id="windows-path"),
     pytest.param("- a\n  - b\n- c", "* a\n** b\n* c", id="nested-unordered"),
     pytest.param("1. a\n   - b\n2. c", "# a\n#* b\n# c", id="nested-mixed"),
+    pytest.param("1. a\n   - b\n     1. c\n2. d", "# a\n#* b\n#*# c\n# d", id="mixed-3-levels"),
+    pytest.param("- a\n  1. b\n     - c\n- d", "* a\n*# b\n*#* c\n* d", id="mixed-3-bullets"),
 ]
 
 
@@ -86,9 +90,8 @@ def test_markdown_keeps_its_meaning_in_wiki(markdown: str, wiki: str) -> None:
 
 
 # Generated documents: blocks of words with inline markup, separated by blank lines.
-# Excluded (no fixed point, or not produced by the other side): mixed `#*#` lists deeper
-# than two levels (jira2markdown leaves them as text), tables, raw HTML, and Markdown
-# emphasis next to words (wiki needs word boundaries around `*`/`_`).
+# Excluded (no fixed point, or not produced by the other side): tables, raw HTML, and
+# Markdown emphasis next to words (wiki needs word boundaries around `*`/`_`).
 WORD = st.sampled_from(["alpha", "beta", "C:\\path", "x_y", "WEB-1", "f(x)", "(!)"])
 WORDS = st.lists(WORD, min_size=1, max_size=4).map(" ".join)
 WIKI_BLOCK = st.one_of(
@@ -98,6 +101,8 @@ WIKI_BLOCK = st.one_of(
     st.lists(WORDS, min_size=1, max_size=3).map(lambda ws: "\n".join(f"* {w}" for w in ws)),
     st.lists(WORDS, min_size=1, max_size=3).map(lambda ws: "\n".join(f"# {w}" for w in ws)),
     WORDS.map(lambda w: f"* {w}\n** {w}"),
+    WORDS.map(lambda w: f"# {w}\n#* {w}\n#*# {w}\n# {w}"),
+    WORDS.map(lambda w: f"* {w}\n*# {w}\n*#* {w}"),
     WORDS.map(lambda w: f"{{code}}\n{w}\n{{code}}"),
     WORDS.map(lambda w: f"[{w}|https://example.com/a]"),
     WORDS.map(lambda w: f"+{w}+ and ^{w}^"),
@@ -110,6 +115,8 @@ MARKDOWN_BLOCK = st.one_of(
     st.lists(WORDS, min_size=1, max_size=3).map(lambda ws: "\n".join(f"1. {w}" for w in ws)),
     WORDS.map(lambda w: f"- [x] {w}\n- [ ] {w}"),
     WORDS.map(lambda w: f"- {w}\n  - {w}"),
+    WORDS.map(lambda w: f"1. {w}\n   - {w}\n     1. {w}\n2. {w}"),
+    WORDS.map(lambda w: f"- {w}\n  1. {w}\n     - {w}"),
     WORDS.map(lambda w: f"```\n{w}\n```"),
     WORDS.map(lambda w: f"[{w}](https://example.com/a)"),
 )

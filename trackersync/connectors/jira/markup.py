@@ -10,6 +10,7 @@ so a round trip keeps `*`, `_`, `-` and friends as plain characters.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -49,20 +50,28 @@ _HTML_MACRO = re.compile(r"(?<!\\)\{(html)(?=[}:])", re.IGNORECASE)
 _START = r"(?:[-*+?^~{}\[\]!|#\\]|h[1-6]\. |bq\. |(?i:https?|ftp)://)"
 _GUARD = r"[ \t\r\n]*" + _START
 _NEXT_START = re.compile(_START)
-# The grammar's work on one text, counted in element attempts (deterministic, unlike a
-# clock). jira2markdown scans ahead from every candidate start (`SkipTo`), so runs like
-# `[[[[...` cost quadratic time: over this budget the text is carried unconverted.
-# Ordinary markup costs about 10 attempts a character, so the budget grows with the text
-# (a plain 4,000-character description still converts) up to a cap that keeps the worst
-# pathological text near a second of CPU.
+# The grammar's work, counted in element attempts (deterministic, unlike a clock).
+# jira2markdown scans ahead from every candidate start (`SkipTo`), so runs like `[[[[...`
+# cost quadratic time. Work is budgeted per part of a text (the blocks between blank
+# lines, see `_convert`): ordinary markup costs a part about 10 attempts a character in
+# prose, 20 in lists and 50 to 90 in tables, always linear, so a part may spend 100 a
+# character, at least `WORK_BUDGET` and at most `WORK_CAP` (a table of 2,000 to 4,000
+# characters; under a second of CPU when a hostile part spends it all), then it is
+# carried raw. A whole text may spend `TEXT_WORK_PER_CHAR` a character over its parts
+# (ordinary descriptions average 10 to 30), so many hostile parts together stay linear
+# too: at most about 1.5 million attempts for Jira's longest text, about what an
+# ordinary text of that length, dense with lists and tables, costs anyway.
 WORK_BUDGET = 20_000
-WORK_PER_CHAR = 12
-WORK_CAP = 40_000
+WORK_PER_CHAR = 100
+WORK_CAP = 200_000
+TEXT_WORK_PER_CHAR = 40
 
 
 def work_budget(text: str) -> int:
-    """The grammar attempts a text of this length may use before it is carried raw."""
+    """The grammar attempts one part of this length may use before it is carried raw."""
     return min(WORK_CAP, max(WORK_BUDGET, WORK_PER_CHAR * len(text)))
+
+
 # A run of this many markup characters in a row is text, not markup (the longest real
 # markup runs are `----` rules and `{{`/`}}`): it is escaped before the grammar sees it.
 _RUN = re.compile(r"([-*_+^~{}\[\]!|#?])\1{5,}|(?:\[~){3,}|(?:\{\{){3,}")
@@ -267,14 +276,8 @@ def to_markdown(
     attached images as absolute links (`files`: content URL by file name)."""
     if not wiki:
         return ""
-    # Icons first: jira2markdown reads `(!) (!)` as an image `!) (!`.
-    marked = _outside_code(wiki, lambda chunk: _ICON.sub(_icon, _mark_mentions(chunk)))
-    converted = _convert(marked)
-    if marked != wiki and converted.startswith(RAW_NOTE):
-        # Too complex to convert: the original wiki is shown, mentions and icons as written.
-        return raw_block(wiki)
-    converted = _readable(converted, base_url, files or {})
-    if marked == wiki:
+    converted = _readable(_convert(wiki), base_url, files or {})
+    if "\ue200" not in converted:
         return converted
     return _MARKED.sub(lambda m: _mention(m[1], m[2], people or {}, base_url), converted)
 
@@ -307,6 +310,8 @@ _DONE_TASK = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\u2705[ \t]", re.M
 
 def _icon(match: re.Match[str]) -> str:
     return ICONS[match[0]]
+
+
 _ISSUE_KEY = re.compile(r"(?<![\\!\w])\[([A-Z][A-Z0-9_]{0,30}-\d{1,9})\](?!\()")
 _FILE_LINK = re.compile(r"(!?\[[^\]\n]{0,500}\])\(([^()\s:/]{1,255})\)")
 _RULE_LINE = re.compile(r"(?<=\S)\n(?=-{3,}[ \t]*(?:\n|$))")
@@ -326,9 +331,7 @@ def _readable(markdown: str, base_url: str, files: Mapping[str, str]) -> str:
             chunk = _ISSUE_KEY.sub(lambda m: f"[{m[1]}]({home}/browse/{m[1]})", chunk)
         return _RULE_LINE.sub("\n\n", chunk)
 
-    return "".join(
-        chunk if is_code else prose(chunk) for chunk, is_code in split_code(markdown)
-    )
+    return "".join(chunk if is_code else prose(chunk) for chunk, is_code in split_code(markdown))
 
 
 # `[~accountid:ID]` (Cloud) and `[~name]` (Server). While the grammar runs, a mention is
@@ -356,15 +359,174 @@ def _mention(kind: str, user: str, people: Mapping[str, str], base_url: str) -> 
 
 @functools.lru_cache(maxsize=4096)
 def _convert(wiki: str) -> str:
-    hidden = _outside_code(wiki, _hide_escapes)
-    try:
-        converted = convert_wiki(hidden, budget=work_budget(hidden))
-    except OverBudget:
-        return raw_block(wiki)
-    except Exception:  # noqa: BLE001 - jira2markdown's actions raise on some odd input
-        # One odd text must not fail a pull: show it unconverted.
+    """Markdown for `wiki` (mentions still as tokens), converted part by part.
+
+    The grammar's work is budgeted per part, not per text: one budget for a whole text
+    either sent long ordinary descriptions raw (a fixed one) or let one hostile run spend
+    what the whole text may (one that grows with the text). A part is a run of blocks
+    between blank lines (`segments`): the grammar gives a part alone the Markdown it gives
+    it within the text, as blank lines end its block elements. A part over its budget is
+    tried block by block, and only a block over its own budget is carried raw (with the
+    wiki as written, mentions and icons included). All parts together may spend
+    `TEXT_WORK_PER_CHAR` attempts a character (plus one part's cap): linear in the text,
+    so many hostile parts cannot add up to more; past it the rest is carried raw.
+    """
+    allowance = _Allowance(WORK_CAP + TEXT_WORK_PER_CHAR * len(wiki))
+    out: list[str] = []
+    parts = segments(wiki)
+    for index, part in enumerate(parts):
+        if allowance.left <= 0:
+            out.append(_raw_part("".join(parts[index:])))
+            break
+        # jira2markdown reads no list that mixes `*` and `#` past its first level.
+        blocks = _wiki_blocks(part)
+        mixed = any(_is_mixed_list(block) for block in blocks)
+        converted = None if mixed else allowance.convert(part)
+        if converted is None:
+            whole = len(blocks) == 1 and not mixed
+            converted = _raw_part(part) if whole else _block_by_block(part, allowance)
+        out.append(converted)
+    return "".join(out)
+
+
+def segments(wiki: str) -> list[str]:
+    """`wiki` cut where blank lines end a block (`wiki_blocks`), never inside a
+    `{code}`/`{noformat}` block. A cut falls before the line end ahead of the blank lines:
+    the grammar's rule (`----`) starts matching from there in a whole text.
+    `"".join` gives `wiki` back."""
+    code = _code_blocks(wiki)[0]  # in order, apart: found by bisection, linear overall
+    starts = [start for start, _end in code]
+    cuts: list[int] = []
+    position = 0
+    for block in _wiki_blocks(wiki):
+        position += len(block)
+        blank = _TRAILING_BLANKS.search(block)
+        if blank is None or position == len(wiki):
+            continue
+        cut = position - len(block) + blank.start()
+        inside = bisect.bisect_left(starts, cut) - 1
+        if inside < 0 or code[inside][1] <= cut:
+            cuts.append(cut)
+    bounds = [0, *cuts, len(wiki)]
+    return [wiki[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+# The line end and blank lines that close a block.
+_TRAILING_BLANKS = re.compile(r"\n(?:[ \t]*\n)+[ \t]*$")
+# Blank lines before a part's first block.
+_LEADING_BLANKS = re.compile(r"(?:[ \t]*\n)*")
+_LIST_ITEM = re.compile(r"[*#-]+[ \t]")
+
+
+def _wiki_blocks(wiki: str) -> list[str]:
+    # `wiki_blocks` converts with this module (its merge), hence the late import.
+    from trackersync.connectors.jira.wiki_blocks import wiki_blocks
+
+    return wiki_blocks(wiki)
+
+
+def _block_by_block(part: str, allowance: _Allowance) -> str:
+    """A part over its budget: each block converted alone, or raw when it is the one over.
+    Blocks alone lose the blank lines the grammar puts around tables and rules in a part,
+    so each is set apart by a blank line, bar list items that follow list items."""
+    lead = _LEADING_BLANKS.match(part)
+    start = lead.end() if lead else 0
+    body = ""
+    item = False
+    for block in _wiki_blocks(part[start:]):
+        if _is_mixed_list(block):
+            converted = _mixed_list(block, allowance)
+        else:
+            converted = allowance.convert(block)
+        piece = (_raw_part(block) if converted is None else converted).strip("\n")
+        follows = item and converted is not None and _LIST_ITEM.match(block) is not None
+        body += ("\n" if follows else "\n\n") + piece if body else piece
+        item = converted is not None and _LIST_ITEM.match(block) is not None
+    return part[:start] + body + part[len(part.rstrip("\n")) :]
+
+
+# A list item's markers: jira2markdown reads `#`s after at most one `*`, or `*`s (or
+# `-`s) after at most one `#`; any other mix (`#*#`, `*#*`, `##*`) it leaves as text.
+_ITEM_PREFIX = re.compile(r"^[ \t]*([*#-]+)[ \t]", re.MULTILINE)
+_READ_BY_GRAMMAR = re.compile(r"\*?#+|#?(?:\*+|-+)")
+
+
+def _is_mixed_list(block: str) -> bool:
+    """Whether a block (`wiki_blocks`) is a list with an item the grammar cannot read."""
+    if _ITEM_PREFIX.match(block) is None:
+        return False
+    return any(not _READ_BY_GRAMMAR.fullmatch(m[1]) for m in _ITEM_PREFIX.finditer(block))
+
+
+def _mixed_list(block: str, allowance: _Allowance) -> str | None:
+    """A list block the grammar cannot read, as Markdown: each item's text converted
+    alone, indented under its parents as jira2markdown indents (three spaces under a
+    numbered item, two under a bullet); None (raw) when an item is over its budget."""
+    lines: list[str] = []
+    for line in block.rstrip("\n").split("\n"):
+        found = _ITEM_PREFIX.match(line)
+        if found is None:
+            # A continuation line belongs to the item above it.
+            lines[-1:] = [(lines[-1] + "\n" if lines else "") + line]
+            continue
+        lines.append(line)
+    out: list[str] = []
+    for item in lines:
+        found = _ITEM_PREFIX.match(item)
+        if found is None:
+            text, markers = item, ""
+        else:
+            text, markers = item[found.end() :], found[1]
+        converted = allowance.convert(text) if text.strip() else ""
+        if converted is None:
+            return None
+        indent = sum(3 if marker == "#" else 2 for marker in markers[:-1])
+        bullet = "1. " if markers.endswith("#") else "- " if markers else ""
+        padding = " " * (indent + len(bullet))
+        first, *rest = converted.strip("\n").split("\n")
+        out.append(" " * indent + bullet + first)
+        out.extend(padding + line if line.strip() else line for line in rest)
+    return "\n".join(out) + block[len(block.rstrip("\n")) :]
+
+
+def _raw_part(wiki: str) -> str:
+    """`raw_block` of the wiki between a part's leading and trailing blank lines."""
+    core = wiki.strip("\n")
+    if not core.strip():
         return wiki
-    return _restore_escapes(converted)
+    start = wiki.index(core)
+    return wiki[:start] + raw_block(core) + wiki[start + len(core) :]
+
+
+class _Allowance:
+    """Grammar attempts a whole text has left for its parts."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def convert(self, wiki: str) -> str | None:
+        """`wiki`'s Markdown within its own budget and what is left; None when over."""
+        if self.left <= 0:
+            return None
+        hidden = _outside_code(_marked(wiki), _hide_escapes)
+        budget = min(self.left, work_budget(hidden))
+        try:
+            converted = convert_wiki(hidden, budget=budget)
+        except OverBudget:
+            self.left -= budget
+            return None
+        except Exception:  # noqa: BLE001 - jira2markdown's actions raise on some odd input
+            # One odd text must not fail a pull: show it unconverted (people by name).
+            self.left -= budget
+            return _marked(wiki)
+        self.left -= budget - _WORK.unspent
+        return _restore_escapes(converted)
+
+
+def _marked(wiki: str) -> str:
+    """`wiki` with mentions as tokens the grammar takes for text and icons as emoji (icons
+    first: jira2markdown reads `(!) (!)` as an image `!) (!`)."""
+    return _outside_code(wiki, lambda chunk: _ICON.sub(_icon, _mark_mentions(chunk)))
 
 
 def raw_block(wiki: str) -> str:
@@ -462,6 +624,8 @@ class _Work(threading.local):
     """Element attempts left for the text being converted (None: unlimited)."""
 
     left: int | None = None
+    # What the last budgeted conversion left of its budget.
+    unspent: int = 0
 
 
 _WORK = _Work()
@@ -490,7 +654,7 @@ def convert_wiki(wiki: str, budget: int | None = None) -> str:
     try:
         return _transform(expr, wiki)
     finally:
-        _WORK.left = None
+        _WORK.unspent, _WORK.left = _WORK.left or 0, None
 
 
 def _transform(expr: pyparsing.ParserElement, wiki: str) -> str:
