@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,25 @@ def release_document() -> StatusDocument:
     pulls = dict.fromkeys(["gh:acme/web", "jira:WEB"], "2026-11-20T17:59:58.120000Z")
     document = build_status(tasks, pulls, ["gh:acme/web", "jira:WEB"], links, now, TWINS)
     return document.model_copy(update={"milestones": [compute(main), compute(hotfix)]})
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes, and the page's visible text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def named(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+    def with_class(self, tag: str, css: str) -> list[dict[str, str | None]]:
+        return [a for a in self.named(tag) if css in (a.get("class") or "").split()]

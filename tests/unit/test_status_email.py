@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from email import message_from_string, policy
 from email.message import EmailMessage
-from html.parser import HTMLParser
 
 import pytest
-from status_fixtures import HOSTILE_TITLE, release_document
+from status_fixtures import HOSTILE_TITLE, Tags, release_document
 
 from trackersync.report.mail import BURNUP_ROWS, message
-
-
-class Elements(HTMLParser):
-    """Every start tag with its attributes, and the visible text."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +43,7 @@ def test_it_is_multipart_alternative_with_text_and_html(parsed: EmailMessage) ->
 def test_the_html_has_no_svg_script_style_block_or_external_resource(
     parsed: EmailMessage,
 ) -> None:
-    page = Elements(html_of(parsed))
+    page = Tags(html_of(parsed))
     tags = {tag for tag, _ in page.tags}
     assert tags.isdisjoint({"svg", "script", "style", "img", "link", "iframe", "object"})
     # Styles are inline: a class means nothing once Gmail drops the <style> block.
@@ -72,7 +55,7 @@ def test_the_html_has_no_svg_script_style_block_or_external_resource(
 
 
 def test_the_burn_up_is_a_table_of_bars(parsed: EmailMessage) -> None:
-    page = Elements(html_of(parsed))
+    page = Tags(html_of(parsed))
     charts = [a for tag, a in page.tags if tag == "table" and a.get("aria-label") == "Burn-up"]
     assert [chart["role"] for chart in charts] == ["presentation"] * 2  # one per milestone
     text = "".join(page.text)
@@ -84,7 +67,7 @@ def test_the_burn_up_is_a_table_of_bars(parsed: EmailMessage) -> None:
 
 
 def test_titles_are_text_and_only_web_urls_are_links(parsed: EmailMessage) -> None:
-    page = Elements(html_of(parsed))
+    page = Tags(html_of(parsed))
     assert HOSTILE_TITLE in "".join(page.text)
     assert "javascript:" not in html_of(parsed)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from builders import make_task
+from status_fixtures import Tags
 
 from trackersync.report.html import MAX_LISTED, burnup_geometry, safe_url
 from trackersync.report.html import render_json as render
@@ -19,28 +19,6 @@ from trackersync.sync.status import STATUS_VERSION
 
 TODAY = date(2026, 11, 20)
 GH = Member("gh:acme/web", {"milestone": "v2.0"})
-
-
-class Tags(HTMLParser):
-    """Every start tag of a page with its attributes, and the page's visible text."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def named(self, tag: str) -> list[dict[str, str | None]]:
-        return [attrs for name, attrs in self.tags if name == tag]
-
-    def with_class(self, tag: str, css: str) -> list[dict[str, str | None]]:
-        return [a for a in self.named(tag) if css in (a.get("class") or "").split()]
 
 
 def task(n: int, **overrides: Any) -> Task:
