@@ -131,3 +131,35 @@ def test_a_comment_edit_rewrites_only_its_block_in_the_mirror(tmp_path: Path) ->
         assert "changed" in after[changed[0]]
     finally:
         world.close()
+
+
+def _github_mirror_comment_blocks(world: World, number: str) -> list[str]:
+    [comment] = world.github.comments(REPO, int(number))
+    return _trimmed(markdown_blocks(comment["body"]))
+
+
+def test_a_jira_comment_edit_rewrites_only_its_block_in_the_github_mirror(tmp_path: Path) -> None:
+    """The other direction: a Jira comment with a panel, a colour and a mention; editing
+    one paragraph changes only that paragraph's block in the GitHub copy."""
+    world = World(tmp_path)
+    try:
+        world.jira.create_issue(PROJECT, "from jira", "body")
+        key = f"{PROJECT}-1"
+        text = (
+            f"first {MENTION} said {{color:red}}hot{{color}}\n\n"
+            "{panel:title=Note}\ninside the panel\n{panel}\n\n"
+            "* one\n* two\n\n"
+            "last paragraph"
+        )
+        comment = world.jira.add_comment(key, text)
+        assert world.sync().failures == []
+        number = world.pairs()[key]
+        before = _github_mirror_comment_blocks(world, number)
+        world.jira.edit_comment(key, comment["id"], text.replace("last paragraph", "zanzibar"))
+        assert world.sync().failures == []
+        after = _github_mirror_comment_blocks(world, number)
+        changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+        assert len(changed) == 1
+        assert "zanzibar" in after[changed[0]]
+    finally:
+        world.close()

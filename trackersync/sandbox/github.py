@@ -1162,6 +1162,14 @@ class GitHubSandbox(SandboxApp):
             store = self._named_repo(repo)
             return self._issue_json(store, self._issue(store, number))
 
+    def comments(self, repo: str, number: int) -> list[JSONDict]:
+        """Issue `number`'s comments as the API lists them, oldest first."""
+        with self.lock:
+            store = self._named_repo(repo)
+            self._issue(store, number)
+            found = [c for c in store.comments.values() if c["issue"] == number]
+            return [self._comment_json(store, c) for c in sorted(found, key=lambda c: c["id"])]
+
     def issues(self, repo: str) -> list[JSONDict]:
         """Every issue and pull request of `repo`, by number."""
         with self.lock:
