@@ -1,6 +1,7 @@
 """Request counts, CPU time and memory of `pull` against the sandbox servers.
 
-    .venv/bin/python benchmarks/pull_cost.py [--issues 2000] [--comments 600] [--edits 25] [--memory]
+    .venv/bin/python benchmarks/pull_cost.py [--issues 2000] [--comments 600] [--edits 25]
+        [--overlap 500] [--memory]
 
 Prints a Markdown table; the README quotes its output. Counts come from the sandbox's
 request log, so they are exact and repeatable; CPU and memory are this machine's.
@@ -17,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from trackersync.connectors.github.connector import GitHubConfig, GitHubConnector
+from trackersync.connectors.jira import markup
 from trackersync.connectors.jira.connector import JiraConfig, JiraConnector
 from trackersync.sandbox.core import SandboxApp, SandboxServer
 from trackersync.sandbox.github import GitHubSandbox
@@ -105,15 +107,94 @@ def jira(issues: int, comments: int, edits: int) -> list[tuple[str, dict[str, An
     return [("initial", initial), ("unchanged", unchanged), (f"after {edits} edits", edited)]
 
 
+# A description as people write them: headings, lists, code, links, a table (a few KB).
+WIKI = """h2. Summary {n}
+
+The *checkout* page fails for _some_ users when the cart holds more than {n} items.
+See [the runbook|https://wiki.example.com/runbook] and ticket WEB-{n}.
+
+h3. Steps
+# Open the cart
+# Add {n} items
+## one of them on sale
+# Press *Pay*
+
+{{code:python}}
+def total(cart):
+    return sum(item.price for item in cart)  # {n}
+{{code}}
+
+||Browser||Result||
+|Firefox|fails|
+|Chrome|works|
+
+{{quote}}It worked last week.{{quote}}
+"""
+
+
+def overlap(issues: int) -> list[tuple[str, dict[str, Any]]]:
+    """Issues read again unchanged: a burst pulled while fresh is re-read by the next
+    pull's overlap window; and (echo) issues past the window whose version the state
+    store holds, as after our own writes. CPU per unchanged issue is what matters."""
+    app = JiraSandbox(email="e@x", token="t")
+    app.add_project("WEB", "Web")
+    for n in range(issues):
+        app.create_issue("WEB", f"Issue {n}", WIKI.format(n=n))
+    rows: list[tuple[str, dict[str, Any]]] = []
+    with SandboxServer(app) as server:
+        config = JiraConfig(
+            type="jira", url=server.origin, email_env="E", token_env="T", projects=["WEB"]
+        )
+
+        def pull(cursor: dict[str, Any], stored: dict[str, str] | None = None) -> Any:
+            # Each pull as a new process sees it (`run` from cron), or past 4,096 texts:
+            # nothing converted by an earlier pull is cached.
+            markup._convert.cache_clear()  # noqa: SLF001 - a benchmark resets the memo
+            connector = JiraConnector("jira", config, {"E": "e@x", "T": "t"})
+            if stored is not None and hasattr(connector, "use_stored"):
+                connector.use_stored(
+                    "WEB", lambda keys: {k: stored[k] for k in keys if k in stored}
+                )
+            try:
+                return connector.pull("WEB", cursor)
+            finally:
+                connector.close()
+
+        first, initial = measure(app, pull, {})
+        rows.append(("initial (with descriptions)", initial))
+        app.clock.advance(timedelta(minutes=15))
+        _, again = measure(app, pull, first.cursor)
+        rows.append((f"overlap re-read of {issues} unchanged", again))
+        # The echo: past the window, but the store holds each issue at this version.
+        stored = {t.ref.key: t.updated_at.isoformat(timespec="milliseconds") for t in first.tasks}
+        old = {"updated": "2020-01-01T00:00:00.000+00:00", "seen": [], "marker_authors": 1}
+        _, echo = measure(app, lambda cursor: pull(cursor, stored), old)
+        rows.append((f"re-read of {issues} the store holds", echo))
+    for _label, figures in rows[1:]:
+        figures["ms_per_issue"] = round(1000 * figures["cpu_s"] / issues, 2)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--issues", type=int, default=2000)
     parser.add_argument("--comments", type=int, default=600)
     parser.add_argument("--edits", type=int, default=25)
     parser.add_argument("--memory", action="store_true", help="trace the Python heap (slower)")
+    parser.add_argument(
+        "--overlap", type=int, default=500, help="issues re-read unchanged (0: skip)"
+    )
     args = parser.parse_args()
     global TRACE_MEMORY  # noqa: PLW0603 - a benchmark switch
     TRACE_MEMORY = args.memory
+    if args.overlap:
+        print(f"Jira issues read again unchanged ({args.overlap}, with real descriptions)\n")
+        print("| pull | requests | items mapped | CPU s | ms per issue |")
+        print("|---|---|---|---|---|")
+        for label, f in overlap(args.overlap):
+            ms = f.get("ms_per_issue", "-")
+            print(f"| {label} | {f['requests']} | {f['changed']} | {f['cpu_s']} | {ms} |")
+        print()
     print(f"{args.issues} issues, {args.comments} comments per scope\n")
     print(
         "| system | pull | requests | of which 304 | items changed | CPU s | peak MiB (Python heap) |"

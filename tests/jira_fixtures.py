@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from jira import JIRA
@@ -12,6 +13,7 @@ from trackersync.connectors.jira.connector import JiraConfig, JiraConnector
 from trackersync.connectors.retry import RetryPolicy
 from trackersync.sandbox.core import SandboxServer
 from trackersync.sandbox.jira import JiraSandbox
+from trackersync.sync.model import Task
 
 EMAIL = "pm@example.com"
 TOKEN = "sandbox-token"
@@ -68,3 +70,20 @@ def connector(
     )
     config = JiraConfig.model_validate(section)
     return JiraConnector("jira", config, environment, retry_policy=NO_SLEEP)
+
+
+def as_pulled(jira: JiraConnector, task: Task, scope: str = "WEB") -> None:
+    """What a write returned is what a fresh pull shows, but for what Jira stamps itself
+    (the updated and created times: the server clock at the answer, within a second) and
+    the display name of a new assignee (only mentions read it; a description with one is
+    read back): no GET after the write, and no echo on the next cycle."""
+    shown = next(t for t in jira.pull(scope, {}).tasks if t.ref == task.ref)
+    for moment in ("updated_at", "created_at"):
+        assert abs(getattr(task, moment) - getattr(shown, moment)) <= timedelta(seconds=1)
+
+    def comparable(item: Task) -> Task:
+        raw = {name: found for name, found in item.raw.items() if name != "people"}
+        stamps = {"updated_at": shown.updated_at, "created_at": shown.created_at}
+        return item.model_copy(update={**stamps, "raw": raw})
+
+    assert comparable(task) == comparable(shown)

@@ -11,7 +11,8 @@ The spec referee (tests/spec_referee.py) judges by the vendored descriptions exc
 - `SERVER_ONLY` lists the few endpoints that Jira Cloud's description does not have at all.
 - `nullable_null`: OpenAPI 3.0 `nullable: true` beside `enum` / `oneOf` admits null (the
   validator applies it to `type` only); GitHub sends `state_reason: null`, and documents
-  `milestone: null` as the way to clear a milestone.
+  `milestone: null` as the way to clear a milestone. Also a top-level null of a date the
+  services clear that way (`CLEARED_BY_NULL`: `due_on`, `releaseDate`).
 - Jira writes its timestamps `2026-11-25T19:08:40.123+0100` (Java's `Z` offset, no colon)
   in fields its description marks `date-time` (RFC 3339 wants `+01:00`): that one spelling
   is accepted too (`jira_date_time`), since it is what Jira sends and clients must read.
@@ -76,9 +77,19 @@ def jira_date_time(value: object) -> bool:
     return bool(_JIRA_STAMP.fullmatch(value)) or validate_rfc3339(value)
 
 
+# Request fields whose null clears the value, though the description types them as strings
+# only: GitHub clears a milestone's due date with `due_on: null` on PATCH (only a create
+# refuses null), and Jira a version's date with `releaseDate: null` on PUT (its
+# VersionBean marks a date "set" when the key is present, null included).
+CLEARED_BY_NULL = frozenset({"due_on", "releaseDate"})
+
+
 def nullable_null(detail: Any) -> bool:
-    """Whether a jsonschema error is only a null refused by a `nullable: true` schema."""
+    """Whether a jsonschema error is only a null refused by a `nullable: true` schema, or
+    a top-level null of `CLEARED_BY_NULL` (never a type error beyond that one null)."""
     schema = detail.schema if isinstance(detail.schema, dict) else {}
+    if detail.instance is None and list(detail.absolute_path) in ([n] for n in CLEARED_BY_NULL):
+        return detail.validator == "type"
     return detail.instance is None and schema.get("nullable") is True
 
 

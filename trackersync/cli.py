@@ -254,12 +254,17 @@ def _cycle(
     dry_run: bool = False,
     env: dict[str, str] | None = None,
     rebind: bool = False,
+    memo: dict[str, Any] | None = None,
 ) -> int:
     """One pull, then the links' sync and the milestones' rollups from it; one run record.
 
     The systems are checked against those the store was built against first (exit 2 when
-    they differ, unless `rebind`), and recorded before anything is written to a tracker."""
+    they differ, unless `rebind`), and recorded before anything is written to a tracker.
+    `memo`: what `run --every` keeps from cycle to cycle (see `Connector.reuse`)."""
     connectors = build_connectors(settings, env)
+    if memo is not None:
+        for connector in connectors.values():
+            connector.reuse(memo)
     store = StateStore(settings.state)
     started = datetime.now(UTC)
     try:
@@ -342,8 +347,11 @@ def run(
     for signum in (signal.SIGTERM, signal.SIGINT):
         # The current cycle finishes; the wait between cycles ends at once.
         signal.signal(signum, lambda *_: stopping.set())
+    # Lives as long as the process: the connectors of one cycle leave the next what need
+    # not be read every cycle (servers, projects, the API user; re-read hourly).
+    memo: dict[str, Any] = {}
     while True:
-        code = _run_cycle(options, rebind=rebind)
+        code = _run_cycle(options, rebind=rebind, memo=memo)
         # The first cycle records the systems; a later move is refused like any other.
         rebind = False
         if once or stopping.wait(pause):
@@ -364,13 +372,21 @@ def _every(every: str, *, once: bool) -> float:
     return pause.total_seconds()
 
 
-def _run_cycle(options: Options, *, rebind: bool = False) -> int:
+def _run_cycle(
+    options: Options, *, rebind: bool = False, memo: dict[str, Any] | None = None
+) -> int:
     settings = options.settings()
     rollups = bool(settings.milestones)
     started = datetime.now(UTC)
     try:
         return _cycle(
-            options, settings, command="run", links=settings.links, rollups=rollups, rebind=rebind
+            options,
+            settings,
+            command="run",
+            links=settings.links,
+            rollups=rollups,
+            rebind=rebind,
+            memo=memo,
         )
     except ConfigError:
         raise  # a config error or a lost identity: only a person can fix it, so `run` ends

@@ -30,7 +30,8 @@ def test_initial_pull_is_paged_with_comments_inline(deployment: str) -> None:
     n, c = 250, 125
     used = len(sandbox.log.since(mark))
     assert used <= math.ceil(n / 100) + math.ceil(c / 100) + 3
-    assert used == result.requests == 1 + 3 + 1  # serverInfo, 3 pages, versions
+    # serverInfo, the Flagged field's id (first pull only), 3 pages, versions
+    assert used == result.requests == 1 + 1 + 3 + 1
     assert len(result.tasks) == n
     assert sum(len(t.comments) for t in result.tasks) == c
     assert [m.name for m in result.milestones or []] == ["2.0"]
@@ -81,7 +82,7 @@ def test_two_thousand_issues(deployment: str) -> None:
         result = connector(origin, server=deployment == "Server").pull("WEB", {})
     keys = {t.ref.key for t in result.tasks}
     assert len(result.tasks) == len(keys) == 2000
-    assert result.requests == 1 + 20 + 1
+    assert result.requests == 1 + 1 + 20 + 1  # serverInfo, fields, pages, versions
     task = next(t for t in result.tasks if t.ref.key == "WEB-1234")
     assert (task.title, task.labels, task.milestone) == ("Issue 1233", ("l1",), "2.0")
 

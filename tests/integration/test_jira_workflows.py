@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 from jira import JIRAError
+from jira_fixtures import as_pulled, library_client, make_sandbox, serve
 from jira_fixtures import connector as make_connector
-from jira_fixtures import library_client, make_sandbox, serve
 
 from trackersync.connectors.jira.connector import JiraConnector
 from trackersync.errors import ItemFailed
@@ -149,7 +149,7 @@ def test_gated_workflow_moves_from_any_status_to_any_category(
     item = pulled(jira, key)
     moved = jira.update_item(item, TaskFields(status=wanted))
     assert moved.status.category is wanted
-    assert moved == pulled(jira, key)
+    as_pulled(jira, moved)
 
 
 def test_a_gated_route_is_learned_once_per_run_and_costs_what_it_says(
@@ -238,7 +238,7 @@ def test_cancel_works_with_and_without_a_screen(
     key = sandbox.create_issue("WEB", "cancel me", status="QA")["key"]
     canceled = jira.update_item(pulled(jira, key), TaskFields(status=StatusCategory.CANCELED))
     assert canceled.status.category is StatusCategory.CANCELED
-    assert canceled == pulled(jira, key)
+    as_pulled(jira, canceled)
 
 
 def test_default_workflow_still_costs_one_transition(
@@ -252,7 +252,6 @@ def test_default_workflow_still_costs_one_transition(
     assert calls == [
         ("GET", f"/issue/{key}/transitions"),
         ("POST", f"/issue/{key}/transitions"),
-        ("GET", f"/issue/{key}"),
     ]
 
 
@@ -282,7 +281,8 @@ def test_the_mirrored_fix_version_is_replaced_and_the_others_kept(
         sandbox.create_version("WEB", name)
     key = sandbox.create_issue("WEB", "two versions", fix_versions=("1.0", "1.1"))["key"]
     moved = jira.update_item(pulled(jira, key), TaskFields(milestone="2.0"))
-    assert (moved.milestone, moved.fix_versions) == ("2.0", ("2.0", "1.1"))
+    # `add` appends the new version; the write names it as the issue's milestone.
+    assert (moved.milestone, moved.fix_versions) == ("2.0", ("1.1", "2.0"))
     cleared = jira.update_item(moved, TaskFields(milestone=None))
     assert (cleared.milestone, cleared.fix_versions) == ("1.1", ("1.1",))
 

@@ -70,7 +70,7 @@ def test_migrations_are_idempotent_and_versioned(state_url: str) -> None:
     store.migrate()
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM ts_alembic_version")).scalar()
-    assert version == "0007"
+    assert version == "0008"
 
 
 def test_link_state_round_trips(state_url: str) -> None:

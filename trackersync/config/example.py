@@ -24,6 +24,7 @@ connectors:
     token_env: JIRA_TOKEN
     projects: [WEB]
     api: auto                               # auto | cloud | server
+    back_link: description                  # description | remote_link: where a twin links back
 
 links:
   - name: web

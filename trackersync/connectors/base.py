@@ -7,10 +7,11 @@ registers it under the `trackersync.connectors` entry-point group.
 from __future__ import annotations
 
 import builtins
+import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from trackersync.errors import ConfigError
 from trackersync.sync.model import Comment, Milestone, Origin, PullResult, Task, TaskFields
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CheckReport",
@@ -29,6 +32,8 @@ __all__ = [
     "PullResult",
     "RateBudget",
     "ScopeReport",
+    "StoredItems",
+    "StoredUpdates",
     "authorship_cursor",
     "parse_duration",
 ]
@@ -72,6 +77,12 @@ HttpUrl = Annotated[str, BeforeValidator(parse_http_url)]
 # this key. Items stored before carry no authorship: a cursor without the key makes the
 # pull read the whole scope once, so every stored marker gets its author checked.
 MARKER_AUTHORS = "marker_authors"
+
+
+# Item keys -> the `updated_at` (ISO UTC) the state store holds for those it has.
+StoredUpdates = Callable[[Sequence[str]], Mapping[str, str]]
+# Item keys -> the tasks (with their comments) the state store holds for those it has.
+StoredItems = Callable[[Sequence[str]], Mapping[str, Task]]
 
 
 def authorship_cursor(cursor: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -176,6 +187,22 @@ class Connector(ABC):
         is built. The store saves `comments` alone and the engine plans from the store.
         """
 
+    def use_stored(self, scope: str, stored: StoredUpdates) -> None:  # noqa: B027 - optional
+        """Called before `pull(scope, ...)`: how to ask the state store which version of
+        an item it holds (what the last pull, or our own write, left there). A connector
+        whose listing cannot leave out items it already knows (a time-window search that
+        returns our own writes, or the overlap) may skip mapping one it reads again at
+        exactly the stored `updated`: the store keeps it as it is. Default: ignored."""
+        del scope, stored
+
+    def use_stored_items(self, scope: str, items: StoredItems) -> None:  # noqa: B027
+        """Called before `pull(scope, ...)`, like `use_stored`: how to load the tasks the
+        state store holds (with their comments). A connector that can tell an item read
+        again is exactly the one stored (not by its time: after our own write the stored
+        time may be an estimate) may return that task instead of mapping the item again.
+        Default: ignored."""
+        del scope, items
+
     def identity(self, scope: str) -> dict[str, str] | None:
         """Which system `scope` lives on, as plain text values: the server's URL and
         whatever tells this server, repository or project apart from a reseeded or other
@@ -185,6 +212,13 @@ class Connector(ABC):
         """
         del scope
         return None
+
+    def reuse(self, memo: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """`run --every` hands every cycle's connectors the same `memo`, which lives as
+        long as the process: what a connector keeps there (who the API user is, which
+        server and project it talks to) its successors need not read again each cycle.
+        Default: nothing is kept."""
+        del memo
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release sessions; called once at the end of a run."""
@@ -237,3 +271,18 @@ class Connector(ABC):
     def update_milestone(self, milestone: Milestone, description: str) -> Milestone:
         """Replace a milestone's / version's description; return it as a pull would show it."""
         raise NotImplementedError(f"{self.type} connector cannot publish rollups")
+
+    def update_milestone_due(self, milestone: Milestone, due: date | None) -> Milestone:
+        """Set (`due` None: clear) a milestone's / version's due date; return it as a pull
+        would show it. Default, for connectors written before dates were synced: nothing is
+        written, a warning says so, and the milestone comes back as it was (the engine then
+        takes that date as agreed and does not ask again every cycle)."""
+        log.warning(
+            "%s connector cannot set due dates: %s:%s keeps %s (wanted %s)",
+            self.type,
+            milestone.scope,
+            milestone.name,
+            milestone.due,
+            due,
+        )
+        return milestone

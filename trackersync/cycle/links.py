@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from trackersync.config.loading import Settings
@@ -14,13 +14,15 @@ from trackersync.connectors.base import Connector
 from trackersync.cycle.pull import PullReport
 from trackersync.errors import TrackersyncError
 from trackersync.sync.actions import SideName, Update
-from trackersync.sync.apply import ApplyReport, ItemWriter, apply
+from trackersync.sync.apply import ApplyReport, apply
 from trackersync.sync.link import LinkSpec, Side
-from trackersync.sync.model import Ref
-from trackersync.sync.plan import Plan, plan
+from trackersync.sync.milestone_dates import DatePlan, apply_dates, plan_dates
+from trackersync.sync.model import Milestone, Ref
+from trackersync.sync.plan import Plan, plan, split_quiet
 from trackersync.sync.state import StateStore
 from trackersync.sync.state.links import LinkStore
 from trackersync.sync.state.locks import link_lock
+from trackersync.sync.state.milestone_dates import MilestoneDates
 
 
 @dataclass
@@ -182,17 +184,69 @@ def _sync_link(
     if failed & {link.source, link.target}:
         # Planning over a scope that failed to pull would act on stale items.
         return LinkOutcome(link.name, Plan(), skipped="a scope of this link failed to pull")
-    source, target = pulled.tasks(store, link.source), pulled.tasks(store, link.target)
-    decided = plan(links.load(), source, target, spec)
+    milestones = pulled.milestones(store)
+    spec = _with_milestone_dues(spec, milestones)
+    decided = _plan(store, links, pulled, (link.source, link.target), spec)
+    # Milestone dates are planned apart from the item pairs, from the stored milestones.
+    agreed = MilestoneDates(store, link.name)
+    dates = plan_dates(milestones, agreed.load(), spec)
     systems = (spec.source.system, spec.target.system)
     if dry_run:
-        return LinkOutcome(link.name, decided, systems=systems)
-    writers: dict[SideName, ItemWriter] = {
+        return LinkOutcome(link.name, _with_dates(decided, dates), systems=systems)
+    writers: dict[SideName, Connector] = {
         "source": connectors[spec.source.scope.connector],
         "target": connectors[spec.target.scope.connector],
     }
     report = apply(decided.actions, writers, spec, links, now)
-    return LinkOutcome(link.name, decided, report, systems=systems)
+    apply_dates(dates.actions, writers, agreed, report, store.save_milestone)
+    return LinkOutcome(link.name, _with_dates(decided, dates), report, systems=systems)
+
+
+def _with_dates(decided: Plan, dates: DatePlan) -> Plan:
+    """The link's plan as reported: the item actions, then the milestone-date writes (the
+    record-only agreements are bookkeeping, applied but not listed)."""
+    return replace(
+        decided,
+        actions=[*decided.actions, *(a for a in dates.actions if a.writes)],
+        conflicts=[*decided.conflicts, *dates.conflicts],
+    )
+
+
+def _plan(
+    store: StateStore,
+    links: LinkStore,
+    pulled: PullReport,
+    scopes: tuple[str, str],
+    spec: LinkSpec,
+) -> Plan:
+    """`plan` over the link's stored state and items, building Tasks only for the items
+    of pairs that may have changed (`split_quiet`): the same plan as over every item."""
+    source, target = scopes
+    if pulled.unsaved.keys() & {source, target}:
+        # A dry run's unsaved pull overlays the store: plan over every item, as always.
+        return plan(links.load(), pulled.tasks(store, source), pulled.tasks(store, target), spec)
+    state = links.load(with_bases=False)
+    source_views, target_views = store.item_views(source), store.item_views(target)
+    views = {**source_views, **target_views}
+    quiet, bases = split_quiet(state, views, links.pair_bases(), spec)
+    sources, targets = source_views.keys() - quiet, target_views.keys() - quiet
+    del views, source_views, target_views  # most of the memory of this plan
+    state = replace(state, bases=bases)
+    return plan(state, store.tasks(source, only=sources), store.tasks(target, only=targets), spec)
+
+
+def _with_milestone_dues(spec: LinkSpec, milestones: list[Milestone]) -> LinkSpec:
+    """Each side with its milestones' due dates by name (as last pulled), so that a
+    milestone created on the other side for one of them carries its date."""
+    dues: dict[str, dict[str, date]] = {}
+    for milestone in milestones:
+        if milestone.due is not None:
+            dues.setdefault(str(milestone.scope), {})[milestone.name] = milestone.due
+    return replace(
+        spec,
+        source=replace(spec.source, milestone_dues=dues.get(str(spec.source.scope), {})),
+        target=replace(spec.target, milestone_dues=dues.get(str(spec.target.scope), {})),
+    )
 
 
 def _with_filters(spec: LinkSpec, link: LinkConfig, connectors: dict[str, Connector]) -> LinkSpec:

@@ -11,7 +11,7 @@ the scope pulled since its own cycle began, uses what is stored instead of readi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -148,6 +148,11 @@ def _claimed(
         yield elsewhere
 
 
+def _stored_items(store: StateStore, ref: str, keys: Sequence[str]) -> dict[str, Task]:
+    """The stored tasks (with their comments) of the items `keys` of scope `ref`."""
+    return {task.ref.key: task for task in store.tasks(ref, only=[f"{ref}#{k}" for k in keys])}
+
+
 def _pull_one(
     connector: Connector,
     scope: str,
@@ -157,6 +162,10 @@ def _pull_one(
     unsaved: PullReport | None,
 ) -> ScopeOutcome:
     try:
+        # Items read again at the version the store holds (our own writes of the last
+        # cycle, above all) need not be mapped again.
+        connector.use_stored(scope, lambda keys: store.updated_at(ref, keys))
+        connector.use_stored_items(scope, lambda keys: _stored_items(store, ref, keys))
         result = connector.pull(scope, store.cursor(ref))
     except TrackersyncError as exc:
         # Info, not warning: the run report prints the failure once on stderr.

@@ -10,7 +10,7 @@ from trackersync.cycle.rollups import compute_rollups
 from trackersync.sync.documents import ConflictRecord, LinkStatus, StatusDocument
 from trackersync.sync.state import StateStore
 from trackersync.sync.state.links import work_item_identities
-from trackersync.sync.status import build_status
+from trackersync.sync.status import status_from_states
 
 
 def status_document(settings: Settings, now: datetime) -> StatusDocument:
@@ -27,10 +27,13 @@ def status_document(settings: Settings, now: datetime) -> StatusDocument:
         )
         for link in settings.links
     ]
-    tasks = store.tasks()
+    # Counting needs only the indexed columns; whole items are read (by `compute_rollups`)
+    # only when milestones are configured.
+    states = store.item_states()
     identities = work_item_identities(store)
-    document = build_status(tasks, store.pulls(), settings.scopes(), links, now, identities)
-    rollups = compute_rollups(settings, store, now.date(), tasks)
+    pulls = store.pulls()
+    document = status_from_states(states, pulls, settings.scopes(), links, now, identities)
+    rollups = compute_rollups(settings, store, now.date())
     milestones = [rollup for _, rollup in rollups]
     return document.model_copy(
         update={"milestones": milestones, "conflicts": recent_conflicts(store)}

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from trackersync.cycle import LinkOutcome, PullReport, RollupOutcome
 from trackersync.sync.action_changes import field_changes, item_title, shorten
-from trackersync.sync.actions import Action, Create, MirrorComment, Update
+from trackersync.sync.actions import Action, Create, MilestoneDue, MirrorComment, Update
 from trackersync.sync.documents import ConflictRecord
 from trackersync.sync.publish import PublishIssue
 
@@ -24,6 +24,8 @@ def describe(action: Action) -> tuple[str, str]:
     if isinstance(action, MirrorComment):
         what = "edit comment" if action.existing else "comment"
         return what, f"{action.item.ref} from {action.copy_.origin.marker_id}"
+    if isinstance(action, MilestoneDue):
+        return "set due date", f"{action.milestone.scope}:{action.milestone.name}"
     item = getattr(action, "source_ref", getattr(action, "mirror_ref", ""))
     return f"record ({type(action).__name__.lower()})", item
 

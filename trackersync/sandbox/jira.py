@@ -54,7 +54,11 @@ ISSUE_TYPES = {
     "Sub-task": ("10004", True),
 }
 PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
+# Jira Software's "Flagged" custom field: its id differs per site (`flagged_field`), this
+# is the common default. Clients find it by name with `GET /field`.
 FLAGGED_FIELD = "customfield_10021"
+FLAGGED_SCHEMA = "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes"
+# The system fields (the site's Flagged custom field comes on top, see `every_field`).
 ALL_FIELDS = (
     "summary",
     "description",
@@ -74,7 +78,6 @@ ALL_FIELDS = (
     "updated",
     "comment",
     "issuelinks",
-    FLAGGED_FIELD,
 )
 NOT_NAVIGABLE = frozenset({"comment"})
 SETTABLE = frozenset(
@@ -88,9 +91,16 @@ SETTABLE = frozenset(
         "priority",
         "parent",
         "issuetype",
-        FLAGGED_FIELD,
     }
 )
+# The verbs of `update` (`FieldUpdateOperation`), and those each field takes (its edit
+# metadata's `operations`; every other settable field takes only `set`).
+UPDATE_VERBS = frozenset({"add", "set", "remove", "edit", "copy"})
+FIELD_VERBS = {
+    "labels": frozenset({"add", "set", "remove"}),
+    "fixVersions": frozenset({"add", "set", "remove"}),
+    "comment": frozenset({"add"}),
+}
 DESCRIPTION_LIMIT = 16_384
 PROPERTY_LIMIT = 32_768
 # Where `authenticate` notes the user a request acts as, when not the API user.
@@ -281,11 +291,15 @@ class JiraSandbox(SandboxApp):
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
         server_title: str = "Jira",
+        flagged_field: str | None = FLAGGED_FIELD,
     ) -> None:
         super().__init__(clock or SandboxClock(resolution=timedelta(milliseconds=1)), faults)
         # What serverInfo calls the instance (its administrators name it; "Jira" unless
         # changed): with the base URL, what tells one instance from another.
         self.server_title = server_title
+        # The id of this site's "Flagged" custom field (None: the site has none, as on
+        # Jira Work Management): sites differ, so clients must look it up by name.
+        self.flagged_field = flagged_field
         self.email = email
         self.token = token
         self.pat = pat
@@ -326,6 +340,10 @@ class JiraSandbox(SandboxApp):
     def cloud(self) -> bool:
         """Whether this instance behaves as Jira Cloud."""
         return self.deployment == "Cloud"
+
+    def every_field(self) -> tuple[str, ...]:
+        """The ids of every field an issue has on this site: the system ones, Flagged."""
+        return ALL_FIELDS + ((self.flagged_field,) if self.flagged_field else ())
 
     def _next_id(self, kind: str) -> int:
         self._ids[kind] += 1
@@ -536,8 +554,18 @@ class JiraSandbox(SandboxApp):
             "updated": self.stamp(issue.updated),
             "comment": self._comment_page(issue, api),
             "issuelinks": list(issue.links),
-            FLAGGED_FIELD: [{"id": "10019", "value": "Impediment"}] if issue.flagged else None,
+        } | self._flagged_value(issue)
+
+    def _flagged_value(self, issue: Issue) -> dict[str, Any]:
+        """The site's Flagged field as Jira renders a checkbox: its one option, or null."""
+        if not self.flagged_field:
+            return {}
+        option = {
+            "self": self._api("customFieldOption/10019"),
+            "value": "Impediment",
+            "id": "10019",
         }
+        return {self.flagged_field: [option] if issue.flagged else None}
 
     def _comment_page(self, issue: Issue, api: str) -> dict[str, Any]:
         shown = issue.comments[: self.inline_comments] if self.inline_comments else issue.comments
@@ -588,7 +616,8 @@ class JiraSandbox(SandboxApp):
         api: str = "2",
     ) -> dict[str, Any]:
         """An issue with the selected fields (None = all), expansions and properties."""
-        wanted = set(ALL_FIELDS) if fields is None else fields
+        every = self.every_field()
+        wanted = set(every) if fields is None else fields
         data: dict[str, Any] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,"
             "versionedRepresentations",
@@ -598,7 +627,7 @@ class JiraSandbox(SandboxApp):
         }
         if wanted - {"id", "key"}:
             values = self._field_values(issue, api)
-            data["fields"] = {name: values[name] for name in ALL_FIELDS if name in wanted}
+            data["fields"] = {name: values[name] for name in every if name in wanted}
         if "transitions" in expand:
             data["transitions"] = self._transitions_json(issue, with_fields=False)
         if properties:
@@ -685,6 +714,10 @@ class JiraSandbox(SandboxApp):
 
     def _set_field(self, issue: Issue, name: str, value: Any) -> bool:
         """Apply one REST field value; return whether anything changed."""
+        if name == self.flagged_field:
+            was = issue.flagged
+            self._set_flagged(issue, value)
+            return issue.flagged != was
         if name not in SETTABLE:
             raise ApiError(
                 400,
@@ -730,7 +763,7 @@ class JiraSandbox(SandboxApp):
 
     def _set_fix_versions(self, issue: Issue, value: Any) -> None:
         project = self.projects[issue.project]
-        issue.fix_versions = [self._version_ref(project, v) for v in value or []]
+        issue.fix_versions = list(dict.fromkeys(self._version_ref(project, v) for v in value or []))
 
     def _set_duedate(self, issue: Issue, value: Any) -> None:
         try:
@@ -781,26 +814,43 @@ class JiraSandbox(SandboxApp):
                 changed |= self._apply_operation(issue, name, operation)
         return changed
 
-    def _apply_operation(self, issue: Issue, name: str, operation: dict[str, Any]) -> bool:
-        if "set" in operation:
-            return self._set_field(issue, name, operation["set"])
-        if not {"add", "remove"} & operation.keys():
-            raise ApiError(400, errors={name: f"Unsupported operation on '{name}': {operation}"})
-        if name not in ("labels", "fixVersions"):
-            raise ApiError(400, errors={name: f"Field '{name}' does not support add/remove."})
-        current: list[Any] = (
-            list(issue.labels) if name == "labels" else [{"id": v} for v in issue.fix_versions]
-        )
-        if "add" in operation:
-            current.append(operation["add"])
-        if "remove" in operation:
-            gone = operation["remove"]
-            if name == "labels":
-                current = [c for c in current if c != gone]
+    def _apply_operation(self, issue: Issue, name: str, operation: Any) -> bool:
+        """One `{verb: value}` of `update`: the verbs Jira knows (`FieldUpdateOperation`),
+        each only on a field whose edit metadata lists it (others: 400, as Jira answers).
+        `add` and `remove` change one value of a list and leave the others, even those
+        added since the caller read the issue."""
+        if not isinstance(operation, dict) or not operation:
+            raise ApiError(400, errors={name: f"Operation on '{name}' must be an object."})
+        unknown = sorted(set(operation) - UPDATE_VERBS)
+        if unknown:
+            raise ApiError(
+                400, errors={name: f"Unknown operation '{unknown[0]}' on field '{name}'."}
+            )
+        refused = sorted(set(operation) - FIELD_VERBS.get(name, {"set"}))
+        if refused:
+            raise ApiError(
+                400,
+                errors={name: f"Operation '{refused[0]}' is not supported on field '{name}'."},
+            )
+        changed = False
+        for verb, value in operation.items():
+            if verb == "set":
+                changed |= self._set_field(issue, name, value)
+            elif name == "labels":
+                labels = [x for x in issue.labels if verb == "add" or x != value]
+                changed |= self._set_field(issue, name, labels + [value] * (verb == "add"))
             else:
-                drop = self._version_ref(self.projects[issue.project], gone)
-                current = [c for c in current if c["id"] != drop]
-        return self._set_field(issue, name, current)
+                changed |= self._change_fix_version(issue, verb, value)
+        return changed
+
+    def _change_fix_version(self, issue: Issue, verb: str, value: Any) -> bool:
+        """`add` / `remove` one fixVersion (by id or name); the others stay."""
+        version = self._version_ref(self.projects[issue.project], value)
+        wanted = [v for v in issue.fix_versions if v != version]
+        if verb == "add":
+            # Appended, or left where it is when the issue has it already.
+            wanted = [*issue.fix_versions] + [version] * (version not in issue.fix_versions)
+        return self._set_field(issue, "fixVersions", [{"id": v} for v in wanted])
 
     def _touch(self, issue: Issue) -> None:
         issue.updated = self.clock.stamp()
@@ -881,7 +931,9 @@ class JiraSandbox(SandboxApp):
     def get_issue(self, request: Request, api: str, key: str) -> Response:
         """`GET /issue/{key}` with `fields`, `expand` and `properties`."""
         issue = self._issue(key)
-        fields = _select_fields(request.args.getlist("fields"), default="*all")
+        fields = _select_fields(
+            request.args.getlist("fields"), default="*all", every=self.every_field()
+        )
         return json_response(
             self.issue_json(
                 issue,
@@ -896,10 +948,18 @@ class JiraSandbox(SandboxApp):
         """`PUT /issue/{key}` with `fields` and `update`; 204."""
         issue = self._issue(key)
         body = _body(request)
+        fields, update = body.get("fields") or {}, body.get("update") or {}
+        both = sorted(set(fields) & set(update))
+        if both:
+            # The official description: "fields included in [update] cannot be included
+            # in `fields`".
+            raise ApiError(
+                400, errors={n: f"Field '{n}' is in both 'fields' and 'update'." for n in both}
+            )
         changed = False
-        for name, value in (body.get("fields") or {}).items():
+        for name, value in fields.items():
             changed |= self._set_field(issue, name, value)
-        changed |= self._apply_update_ops(issue, body.get("update") or {})
+        changed |= self._apply_update_ops(issue, update)
         if changed:
             self._touch(issue)
         return Response(status=204)
@@ -1158,8 +1218,11 @@ class JiraSandbox(SandboxApp):
         return json_response(self.version_json(self._version(version_id)))
 
     def put_version(self, request: Request, api: str, version_id: int) -> Response:  # noqa: ARG002
-        """`PUT /version/{id}`: 200 with the version."""
+        """`PUT /version/{id}`: 200 with the version; 404 without Administer Projects (the
+        description's answer for a version not found or not editable)."""
         version = self._version(version_id)
+        if not next(p for p in self.projects.values() if p.id == version.project_id).admin:
+            raise ApiError(404, [f"Could not find version for id '{version_id}'"])
         self._update_version(version, _body(request))
         return json_response(self.version_json(version))
 
@@ -1193,8 +1256,11 @@ class JiraSandbox(SandboxApp):
         return json_response(data)
 
     def list_fields(self, request: Request, api: str) -> Response:  # noqa: ARG002
-        """`GET /field`: the system fields the sandbox knows, with their JQL clause names."""
+        """`GET /field`: the system fields the sandbox knows and the site's Flagged custom
+        field, shaped as Jira's `FieldDetails` (id, key, name, custom, schema, clauses)."""
         fields = [_field_def(name) for name in ALL_FIELDS]
+        if self.flagged_field:
+            fields.append(_flagged_def(self.flagged_field))
         return json_response(fields)
 
     def list_projects(self, request: Request, api: str) -> Response:  # noqa: ARG002
@@ -1282,7 +1348,9 @@ class JiraSandbox(SandboxApp):
     def _render_page(
         self, issues: Sequence[Issue], params: dict[str, Any], api: str, default: str
     ) -> list[dict[str, Any]]:
-        fields = _select_fields(_split(_listify(params.get("fields"))), default=default)
+        fields = _select_fields(
+            _split(_listify(params.get("fields"))), default=default, every=self.every_field()
+        )
         expand = _split(_listify(params.get("expand")))
         properties = _split(_listify(params.get("properties")))
         return [
@@ -1298,7 +1366,9 @@ class JiraSandbox(SandboxApp):
         jql_text = str(params.get("jql") or "")
         found = self._run_query(jql_text, bounded=True)
         start = _decode_token(params.get("nextPageToken"), jql_text)
-        fields = _select_fields(_split(_listify(params.get("fields"))), default="id")
+        fields = _select_fields(
+            _split(_listify(params.get("fields"))), default="id", every=self.every_field()
+        )
         cap = 5000 if fields is not None and fields <= {"id", "key"} else 100
         size = max(0, min(_int_arg(params.get("maxResults"), 50), cap))
         page = found[start : start + size]
@@ -1423,11 +1493,16 @@ class JiraSandbox(SandboxApp):
             return self.issue_json(issue)
 
     def edit_issue(self, key: str, **fields: Any) -> dict[str, Any]:
-        """Edit summary, description, labels, assignee, fix_versions or duedate."""
+        """Edit summary, description, labels, assignee, fix_versions, duedate or flagged."""
         with self.lock:
             issue = self._issue(key)
             changed = False
             for name, value in fields.items():
+                if name == "flagged":
+                    # A person flags an issue on any site, whatever its field's id.
+                    changed |= bool(value) != issue.flagged
+                    issue.flagged = bool(value)
+                    continue
                 rest_name, rest_value = _helper_field(name, value)
                 changed |= self._set_field(issue, rest_name, rest_value)
             if changed:
@@ -1516,7 +1591,6 @@ _FIELD_SETTERS = {
     "priority": JiraSandbox._set_priority,
     "parent": JiraSandbox._set_parent,
     "issuetype": JiraSandbox._set_issuetype,
-    FLAGGED_FIELD: JiraSandbox._set_flagged,
 }
 
 _HELPER_FIELDS = {
@@ -1614,15 +1688,18 @@ def _order(issues: list[Issue], order: Sequence[tuple[str, bool]]) -> list[Issue
     return result
 
 
-def _select_fields(spec: Sequence[str], *, default: str) -> set[str] | None:
-    """Which fields to render: `*all`, `*navigable`, names, `-name` exclusions."""
+def _select_fields(
+    spec: Sequence[str], *, default: str, every: Sequence[str] = ALL_FIELDS
+) -> set[str] | None:
+    """Which fields to render: `*all`, `*navigable`, names, `-name` exclusions (`every`:
+    the site's fields; a name the site lacks is ignored, as Jira does)."""
     items = _split(spec) or [default]
     selected: set[str] = set()
     for item in items:
         if item == "*all":
-            selected |= set(ALL_FIELDS)
+            selected |= set(every)
         elif item == "*navigable":
-            selected |= set(ALL_FIELDS) - NOT_NAVIGABLE
+            selected |= set(every) - NOT_NAVIGABLE
         elif item.startswith("-"):
             selected.discard(item[1:])
         else:
@@ -1661,23 +1738,64 @@ def _decode_token(token: Any, jql_text: str) -> int:
     return offset
 
 
+# How `GET /field` describes each system field: name, schema and JQL clause names, as a
+# Jira Cloud site answers (checked against the official description's `FieldDetails`).
+_SYSTEM_FIELDS: dict[str, tuple[str, dict[str, str] | None, list[str]]] = {
+    "summary": ("Summary", {"type": "string"}, ["summary"]),
+    "description": ("Description", {"type": "string"}, ["description"]),
+    "status": ("Status", {"type": "status"}, ["status"]),
+    "resolution": ("Resolution", {"type": "resolution"}, ["resolution"]),
+    "assignee": ("Assignee", {"type": "user"}, ["assignee"]),
+    "reporter": ("Reporter", {"type": "user"}, ["reporter"]),
+    "creator": ("Creator", {"type": "user"}, ["creator"]),
+    "labels": ("Labels", {"type": "array", "items": "string"}, ["labels"]),
+    "fixVersions": ("Fix versions", {"type": "array", "items": "version"}, ["fixVersion"]),
+    "duedate": ("Due date", {"type": "date"}, ["due", "duedate"]),
+    "issuetype": ("Issue Type", {"type": "issuetype"}, ["issuetype", "type"]),
+    "parent": ("Parent", None, ["parent"]),
+    "priority": ("Priority", {"type": "priority"}, ["priority"]),
+    "project": ("Project", {"type": "project"}, ["project"]),
+    "created": ("Created", {"type": "datetime"}, ["created", "createdDate"]),
+    "updated": ("Updated", {"type": "datetime"}, ["updated", "updatedDate"]),
+    "comment": ("Comment", {"type": "comments-page"}, ["comment"]),
+    "issuelinks": ("Linked Issues", {"type": "array", "items": "issuelinks"}, ["issueLink"]),
+}
+
+
 def _field_def(name: str) -> dict[str, Any]:
-    custom = name.startswith("customfield_")
-    clause = {
-        "fixVersions": ["fixVersion"],
-        "issuetype": ["issuetype", "type"],
-        "comment": ["comment"],
-        FLAGGED_FIELD: ["Flagged", "cf[10021]"],
-    }.get(name, [name])
-    return {
+    """A system field as `GET /field` lists it."""
+    label, schema, clauses = _SYSTEM_FIELDS[name]
+    data: dict[str, Any] = {
         "id": name,
         "key": name,
-        "name": "Flagged" if custom else name[0].upper() + name[1:],
-        "custom": custom,
-        "orderable": True,
+        "name": label,
+        "custom": False,
+        "orderable": name not in ("created", "updated", "creator", "parent", "comment"),
         "navigable": name not in NOT_NAVIGABLE,
         "searchable": True,
-        "clauseNames": clause,
+        "clauseNames": clauses,
+    }
+    if schema is not None:
+        data["schema"] = {**schema, "system": name}
+    return data
+
+
+def _flagged_def(field_id: str) -> dict[str, Any]:
+    """The site's Flagged custom field as `GET /field` lists it (a checkbox field)."""
+    number = field_id.removeprefix("customfield_")
+    schema: dict[str, Any] = {"type": "array", "items": "option", "custom": FLAGGED_SCHEMA}
+    if number.isdigit():
+        schema["customId"] = int(number)
+    return {
+        "id": field_id,
+        "key": field_id,
+        "name": "Flagged",
+        "custom": True,
+        "orderable": True,
+        "navigable": True,
+        "searchable": True,
+        "clauseNames": [f"cf[{number}]", "Flagged", "Flagged[Checkboxes]"],
+        "schema": schema,
     }
 
 

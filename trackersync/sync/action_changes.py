@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from trackersync.sync.actions import Action, Create, MirrorComment, Update
+from trackersync.sync.actions import Action, Create, MilestoneDue, MirrorComment, Update
 from trackersync.sync.model import Task
 
 TEXT_LIMIT = 60
@@ -50,6 +50,10 @@ def field_changes(action: Action) -> list[FieldChange]:
     if isinstance(action, MirrorComment):
         old = action.existing.body if action.existing is not None else None
         return [FieldChange("comment", old, action.copy_.body)]
+    if isinstance(action, MilestoneDue):
+        due = None if action.due is None else action.due.isoformat()
+        was = None if action.milestone.due is None else action.milestone.due.isoformat()
+        return [FieldChange("due", was, due)]
     return []
 
 
@@ -58,7 +62,8 @@ def _current(item: Task, name: str) -> Any:
         return item.status.category.value
     if name in ("labels", "assignees"):
         return sorted(getattr(item, name))
-    return getattr(item, name)
+    # `milestone_due` is no field of the item: the date a created milestone gets.
+    return getattr(item, name, None)
 
 
 def shorten(value: Any, limit: int = TEXT_LIMIT) -> Any:

@@ -3,11 +3,12 @@ what the dry-run and the run report print."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from trackersync.sync.model import Comment, Origin, Task, TaskFields
+from trackersync.sync.model import Comment, Milestone, Origin, Task, TaskFields
 
 SideName = Literal["source", "target"]
 
@@ -104,6 +105,29 @@ class AdoptComment(Action):
     mirror_ref: str
     mirror_comment_id: str
     origin_updated: str
+
+    writes: ClassVar[bool] = False
+
+
+class MilestoneDue(Action):
+    """Set (or clear, `due` None) the due date of a milestone on side `side`, whose pair
+    `pair` (source name, target name) changed its date on the other side."""
+
+    kind: Literal["milestone_due"] = "milestone_due"
+    side: SideName
+    pair: tuple[str, str]
+    milestone: Milestone
+    # The winner's date; recorded with what the written side answered as the agreement.
+    due: date | None
+
+
+class AgreeDues(Action):
+    """Remember a milestone pair's due dates as agreed (first seen, or both moved alike);
+    no tracker is written."""
+
+    kind: Literal["agree_dues"] = "agree_dues"
+    pair: tuple[str, str]
+    dues: tuple[date | None, date | None]
 
     writes: ClassVar[bool] = False
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
 from trackersync.sync.markup import fit, normalize
-from trackersync.sync.model import Ref, StatusCategory, Task
+from trackersync.sync.model import Ref, Status, StatusCategory
 
 SideName = Literal["source", "target"]
 OPEN_CATEGORIES = frozenset({StatusCategory.TODO.value, StatusCategory.IN_PROGRESS.value})
@@ -37,6 +37,9 @@ class Side:
     # This side's milestone names the link's milestones map: of several Jira fixVersions,
     # the one among these is the one synced; the others are the Jira team's own.
     milestones: frozenset[str] = frozenset()
+    # The due dates of this side's milestones by name, as pulled: a milestone created on
+    # the other side for one of them gets its date.
+    milestone_dues: Mapping[str, date] = field(default_factory=dict)
     # How far this system's clock ran ahead of ours this run (its `Date` header): its
     # timestamps minus this are comparable with the other side's for "newest wins".
     clock_offset: timedelta = timedelta(0)
@@ -92,7 +95,27 @@ def other(name: SideName) -> SideName:
     return "target" if name == "source" else "source"
 
 
-def value(task: Task, name: str, side: Side) -> Any:
+class Compared(Protocol):
+    """What `value` reads of an item: a `Task`, or the slim view `plan`'s fast path loads
+    instead of a whole `Task` (`plan.ItemView`)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+    @property
+    def assignees(self) -> tuple[str, ...]: ...
+    @property
+    def milestone(self) -> str | None: ...
+    @property
+    def fix_versions(self) -> tuple[str, ...]: ...
+
+
+def value(task: Compared, name: str, side: Side) -> Any:
     """A field's value as JSON-able data, as this side shows it."""
     if name == "status":
         override = side.status_overrides.get(task.status.name)

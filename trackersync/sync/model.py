@@ -266,6 +266,9 @@ class TaskFields(BaseModel):
     labels: tuple[str, ...] | None = None
     assignees: tuple[str, ...] | None = None
     milestone: str | None = None
+    # The due date of `milestone` where it comes from (a GitHub milestone's `due_on`, a
+    # Jira version's `releaseDate`): a milestone the connector creates for it gets it.
+    milestone_due: date | None = None
     # The issue type of a created twin, where the system has types (a create only).
     type: str | None = None
 

@@ -29,6 +29,7 @@ from trackersync.sync.model import (
     Comment,
     Origin,
     Ref,
+    Status,
     StatusCategory,
     Task,
     TaskFields,
@@ -58,6 +59,165 @@ class LinkState:
     mirror_sides: Mapping[str, SideName] = field(default_factory=dict)
     # Items trackersync created as mirrors for the other links (from their pairs).
     mirrors_elsewhere: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CommentView:
+    """What `plan` looks at of one stored comment when nothing changed."""
+
+    id: str
+    updated: str  # `iso(updated_at)`, as a comment twin records its origin's version
+    mirror_of: str | None
+    by_trackersync: bool
+
+    @classmethod
+    def of(cls, comment: Comment) -> CommentView:
+        """The view of a whole comment."""
+        return cls(comment.id, iso(comment.updated_at), comment.mirror_of, comment.by_trackersync)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """What `plan` compares of one stored item, read without building its `Task`.
+
+    Enough to prove that a pair plans nothing (`quiet_pair`): a no-change cycle over 100k
+    pairs then builds no `Task` at all. Every other pair is planned from whole Tasks.
+    """
+
+    title: str
+    body: str
+    status: Status
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    milestone: str | None
+    fix_versions: tuple[str, ...]
+    twin_of: str | None
+    by_trackersync: bool
+    # In id order.
+    comments: tuple[CommentView, ...] = ()
+    # False when a value has an unexpected shape, or an old row kept its marker in `raw`
+    # (`Task` reads it from there): such an item is always planned whole.
+    plain: bool = True
+
+    @classmethod
+    def of(cls, task: Task) -> ItemView:
+        """The view of a whole task (what `StateStore.item_views` reads of its row)."""
+        return cls(
+            title=task.title,
+            body=task.body,
+            status=task.status,
+            labels=task.labels,
+            assignees=task.assignees,
+            milestone=task.milestone,
+            fix_versions=task.fix_versions,
+            twin_of=task.twin_of,
+            by_trackersync=task.by_trackersync,
+            comments=tuple(sorted(CommentView.of(comment) for comment in task.comments)),
+        )
+
+
+def quiet_pair(
+    source_ref: str,
+    target_ref: str,
+    views: Mapping[str, ItemView],
+    bases: Mapping[str, tuple[Any, Any]],
+    mirror_side: str | None,
+    link: LinkSpec,
+    fields: tuple[str, ...] | None = None,
+    comment_twins: Mapping[str, CommentTwin] | None = None,
+) -> bool:
+    """Whether `plan` would plan nothing at all for this stored pair (no action, warning or
+    conflict), proven from the items' views and the pair's bases (field -> values).
+
+    True only when every synced field of each side equals that side's base exactly and the
+    markers are as trackersync left them: `_winner` then finds no side moved, `merge_sets`
+    nothing added or removed and no rebase, `_stranger_at_twin` and `_lost_marker` nothing;
+    and every comment to mirror is mirrored at its version (`comment_twins`, the link's
+    state): `_comment_action` finds nothing to do. False means "not proven": the pair is
+    planned from whole Tasks as always.
+    """
+    source, target = views.get(source_ref), views.get(target_ref)
+    if source is None or target is None or not (source.plain and target.plain):
+        return False
+    if any(view.twin_of and not view.by_trackersync for view in (source, target)):
+        return False  # `_untrusted_markers` warns about it
+    if mirror_side is not None:
+        mirror, origin_ref = (
+            (target, source_ref) if mirror_side == "target" else (source, target_ref)
+        )
+        if not (mirror.by_trackersync and mirror.twin_of == origin_ref):
+            return False
+    for name in link.item_fields if fields is None else fields:
+        base = bases.get(name)
+        if (
+            base is None
+            or value(source, name, link.source) != base[0]
+            or value(target, name, link.target) != base[1]
+        ):
+            return False
+    if any(c.mirror_of and not c.by_trackersync for c in (*source.comments, *target.comments)):
+        return False  # `_untrusted_markers` warns about it
+    if "comments" not in link.fields:
+        return True
+    twins = comment_twins or {}
+    directions = [(source_ref, source, target)]
+    if link.two_way:
+        directions.append((target_ref, target, source))
+    for origin_ref, origin, mirror in directions:
+        mirror_ids = {c.id for c in mirror.comments}
+        for comment in origin.comments:
+            if comment.mirror_of and comment.by_trackersync:
+                continue  # trackersync's own mirror (`_own_comment_ids`)
+            marker = f"{origin_ref}/{comment.id}" if comment.id else origin_ref
+            known = twins.get(marker)
+            if known is None or (
+                known.origin_updated != comment.updated and known.mirror_comment_id in mirror_ids
+            ):
+                return False
+    return True
+
+
+def split_quiet(
+    state: LinkState,
+    views: Mapping[str, ItemView],
+    pair_bases: Iterable[tuple[str, dict[str, tuple[Any, Any]]]],
+    link: LinkSpec,
+) -> tuple[frozenset[str], dict[tuple[str, str], tuple[Any, Any]]]:
+    """The refs of the quiet pairs (`quiet_pair`) and the bases of every other pair.
+
+    `pair_bases` gives each source ref's bases (field -> values), once per ref. `plan` over
+    the state with these bases and the items less the quiet refs plans exactly what it
+    plans over everything: a quiet pair plans nothing, and its items, being paired, are
+    never created or adopted. A ref in more than one pair of the link is never left out
+    (its other pair would see it missing).
+    """
+    seen: dict[str, int] = {}
+    for ref in (*state.twins.keys(), *state.twins.values()):
+        seen[ref] = seen.get(ref, 0) + 1
+    quiet: set[str] = set()
+    kept: dict[tuple[str, str], tuple[Any, Any]] = {}
+    fields = link.item_fields  # a property: computed once, not once a pair
+    for source_ref, bases in pair_bases:
+        target_ref = state.twins.get(source_ref)
+        if (
+            target_ref is not None
+            and seen[source_ref] == 1
+            and seen[target_ref] == 1
+            and quiet_pair(
+                source_ref,
+                target_ref,
+                views,
+                bases,
+                state.mirror_sides.get(source_ref),
+                link,
+                fields,
+                state.comments,
+            )
+        ):
+            quiet.update((source_ref, target_ref))
+        else:
+            kept.update({(source_ref, name): pair for name, pair in bases.items()})
+    return frozenset(quiet), kept
 
 
 @dataclass(frozen=True)
@@ -112,6 +272,9 @@ def plan(state: LinkState, sources: list[Task], targets: list[Task], link: LinkS
         pairs[adopt.source_ref] = adopt.target_ref
         bases.update({(adopt.source_ref, name): pair for name, pair in adopt.bases.items()})
     _plan_creates(state, pairs, sources, targets, link, result)
+    # `quiet_pair` proves this loop plans nothing for most pairs (they are left out of
+    # `items`): whatever this loop learns to do for a pair whose values all equal their
+    # bases must make `quiet_pair` say False for it too.
     for source_ref, target_ref in sorted(pairs.items()):
         source, target = items.get(source_ref), items.get(target_ref)
         if source is None or target is None:
@@ -285,7 +448,9 @@ def _create(state: LinkState, task: Task, frm: SideName, link: LinkSpec, result:
         scope=str(to.scope),
         origin_item=task,
         origin=origin,
-        fields=_task_fields({**written, **_typed(task, link, written)}),
+        fields=_task_fields(
+            {**written, **_typed(task, link, written), **_due(values, written, link.side(frm))}
+        ),
         origin_values=values,
         comments=copies if "comments" in link.fields else (),
         resume=origin.ref in state.intents,
@@ -330,6 +495,15 @@ def _typed(task: Task, link: LinkSpec, written: Mapping[str, Any]) -> dict[str, 
     return {"type": kinds[0]} if kinds else {}
 
 
+def _due(origin: Mapping[str, Any], written: Mapping[str, Any], frm: Side) -> dict[str, Any]:
+    """`milestone_due` beside a written milestone: the due date of the milestone it comes
+    from (`origin` holds side `frm`'s own name), for the connector to give a milestone it
+    creates. An existing milestone keeps its date."""
+    name = origin.get("milestone")
+    due = frm.milestone_dues.get(name) if written.get("milestone") and name else None
+    return {} if due is None else {"milestone_due": due}
+
+
 def _task_fields(values: Mapping[str, Any]) -> TaskFields:
     data = dict(values)
     if "status" in data:
@@ -350,6 +524,8 @@ class _PairPlan:
     )
     agreed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    # Each side's synced milestone (of several Jira fixVersions, see `_kept_milestones`).
+    milestones: dict[SideName, Any] = field(default_factory=dict)
 
 
 def _plan_pair(
@@ -368,6 +544,8 @@ def _plan_pair(
             "target": value(target, name, link.target),
         }
         base = bases.get((str(source.ref), name))
+        if name == "milestone" and base is not None:
+            current = pair.milestones = _kept_milestones(current, base, tasks, link)
         if name in SET_FIELDS and link.two_way:
             _merge_pair_set(name, current, base, tasks, link, pair, result)
             continue
@@ -535,8 +713,10 @@ def _emit_pair(
                 link=link.name,
                 reason=reason,
                 side=side,
-                item=_as_synced(item, link.side(side)),
-                changes=_task_fields(writes),
+                item=_as_synced(item, link.side(side), pair.milestones.get(side)),
+                changes=_task_fields(
+                    {**writes, **_due(pair.kept[side], writes, link.side(other(side)))}
+                ),
                 kept=pair.kept[side],
                 conflicts=conflicts,
                 source_ref=source_ref,
@@ -546,10 +726,31 @@ def _emit_pair(
         )
 
 
-def _as_synced(item: Task, side: Side) -> Task:
+def _kept_milestones(
+    current: dict[SideName, Any],
+    base: tuple[Any, Any],
+    tasks: dict[SideName, Task],
+    link: LinkSpec,
+) -> dict[SideName, Any]:
+    """Each side's synced milestone. Of several fixVersions none of which the link's
+    milestones map, `value` takes the first; but Jira orders them its own way, and a
+    version added by a person (or appended by our own `add`) may come first. The version
+    the pair last agreed on, while the issue still has it, is still the synced one: the
+    others are the Jira team's own and never read as a milestone change."""
+    kept = dict(current)
+    order: tuple[SideName, SideName] = ("source", "target")
+    for index, side in enumerate(order):
+        task, was = tasks[side], base[index]
+        mapped = any(v in link.side(side).milestones for v in task.fix_versions)
+        if current[side] != was and was in task.fix_versions and not mapped:
+            kept[side] = was
+    return kept
+
+
+def _as_synced(item: Task, side: Side, synced: Any = None) -> Task:
     """`item` whose `milestone` is the one of its fixVersions the link syncs, so that the
     connector replaces that version and keeps the others (the Jira team's own)."""
-    synced = value(item, "milestone", side)
+    synced = value(item, "milestone", side) if synced is None else synced
     return item if synced == item.milestone else item.model_copy(update={"milestone": synced})
 
 

@@ -28,9 +28,10 @@ from __future__ import annotations
 import builtins
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
@@ -67,6 +68,7 @@ from trackersync.errors import (
     ItemFailed,
     MalformedData,
     ScopeNotVisible,
+    WriteUnanswered,
 )
 from trackersync.sync.model import (
     Comment,
@@ -85,6 +87,8 @@ LISTING = {"sort": "updated", "direction": "asc", "per_page": 100}
 # many rounds; the cursor then carries no ETag, which is always safe.
 MAX_ROUNDS = 4
 SECOND = timedelta(seconds=1)
+# `run --every` keeps the repositories and the login for this long (`reuse`).
+REUSE_FOR = timedelta(hours=1)
 
 JSON = dict[str, Any]
 
@@ -211,9 +215,26 @@ class GitHubConnector(Connector):
         self._login: str | None = None
         # The repositories as `check` or `identity` read them, once per run.
         self._repositories: dict[str, JSON] = {}
+        # What earlier cycles of this process read (`reuse`), None outside `run --every`.
+        self._kept: JSON | None = None
+
+    def reuse(self, memo: dict[str, Any]) -> None:
+        """The repositories (whose ids are their identity) and the login, as an earlier
+        cycle of this process read them: a quiet cycle is then its three 304s. Read again
+        after `REUSE_FOR`, so a repository deleted and made again is still noticed."""
+        key = f"github {self.name} {self.client.url}"
+        kept = memo.get(key)
+        now = time.monotonic()
+        if not isinstance(kept, dict) or now - kept["since"] > REUSE_FOR.total_seconds():
+            kept = memo[key] = {"since": now, "repos": {}, "login": None}
+        self._repositories = kept["repos"]
+        self._login = self._login or kept["login"]
+        self._kept = kept
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections (keeping the login for the next cycle)."""
+        if self._kept is not None:
+            self._kept["login"] = self._login or self._kept["login"]
         self.client.close()
 
     def clock_offset(self) -> timedelta | None:
@@ -491,6 +512,25 @@ class GitHubConnector(Connector):
         )
         return to_milestone(self.name, repo, data)
 
+    def update_milestone_due(self, milestone: Milestone, due: date | None) -> Milestone:
+        """One PATCH of the milestone's `due_on`; null clears it (what GitHub documents and
+        does, though its description types the field as a string only). A refusal (403: no
+        push access; 404) is a warning and the milestone is returned as it was."""
+        repo = self._repo_of(milestone.scope.scope)
+        path = f"/repos/{repo}/milestones/{milestone.id}"
+        body = {"due_on": None if due is None else due_on(due)}
+        ref = f"{milestone.scope}:{milestone.name}"
+        try:
+            data = self._write(ref, "PATCH", path, body)
+        except WriteUnanswered:
+            raise  # may have been applied: the item is retried next cycle
+        except (AuthRefused, ItemFailed) as exc:
+            # The credentials were good for the reads before: this token may not edit
+            # milestones. Failing every cycle would not change that.
+            log.warning("%s: due date left as it is (the token needs push access): %s", ref, exc)
+            return milestone
+        return to_milestone(self.name, repo, data)
+
     def _field_edits(self, repo: str, ref: str, fields: TaskFields, item: Task | None) -> JSON:
         """The set fields of `fields` (other than status) that differ from `item`."""
         wanted = fields.model_fields_set
@@ -505,15 +545,19 @@ class GitHubConnector(Connector):
                 edits[name] = values
         if "milestone" in wanted and _differs(fields.milestone, item, "milestone"):
             title = fields.milestone
-            number = None if title is None else self._milestone_number(repo, ref, title)
+            due = fields.milestone_due
+            number = None if title is None else self._milestone_number(repo, ref, title, due)
             if title is None or number is not None:  # None: the create was refused
                 edits["milestone"] = number
         return edits
 
-    def _milestone_number(self, repo: str, ref: str, name: str) -> int | None:
+    def _milestone_number(
+        self, repo: str, ref: str, name: str, due: date | None = None
+    ) -> int | None:
         """The number of milestone `name`, created when the repository has none by that
-        name; None (a warning, once per run) when GitHub refuses the create (it needs push
-        access): the rest of the item's change is still written."""
+        name (due on `due`: the date of the Jira version it mirrors); None (a warning, once
+        per run) when GitHub refuses the create (it needs push access): the rest of the
+        item's change is still written."""
         known = self._milestone_numbers.get(repo)
         if known is None:
             first = self.client.get(f"/repos/{repo}/milestones", {"state": "all", "per_page": 100})
@@ -522,7 +566,10 @@ class GitHubConnector(Connector):
         refused = self._refused_milestones.setdefault(repo, set())
         if name not in known and name not in refused:
             try:
-                created = self._write(ref, "POST", f"/repos/{repo}/milestones", {"title": name})
+                body: JSON = {"title": name}
+                if due is not None:
+                    body["due_on"] = due_on(due)
+                created = self._write(ref, "POST", f"/repos/{repo}/milestones", body)
             except (AuthRefused, ItemFailed) as exc:
                 # 403 (no push access) or 404 (the token may not write here); the
                 # credentials themselves were good for the reads before.
@@ -567,6 +614,13 @@ def filter_params(connector: str, query: str | Mapping[str, Any]) -> JSON:
     if not labels:
         raise ConfigError("a GitHub filter names at least one label", key="links.filter")
     return {"labels": ",".join(labels)}
+
+
+def due_on(day: date) -> str:
+    """A due date as the timestamp `due_on` takes. GitHub keeps only the day, read in its
+    own time zone: noon UTC is that same day from UTC-12 to UTC+11, so the day read back
+    (the date of the `due_on` it returns) is the day sent."""
+    return f"{day.isoformat()}T12:00:00Z"
 
 
 def _differs(wanted: Any, item: Task | None, name: str) -> bool:

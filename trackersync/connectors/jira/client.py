@@ -108,6 +108,16 @@ class JiraClient:
         """Close the HTTP session."""
         self.jira.close()
 
+    @property
+    def known_info(self) -> ServerInfo | None:
+        """serverInfo if this client read (or adopted) it, else None."""
+        return self._info
+
+    def adopt(self, info: ServerInfo) -> None:
+        """Take serverInfo as an earlier client of this process read it: its clock runs
+        on from that answer (`ServerInfo.now`), so it need not be asked again."""
+        self._info = info
+
     def server_info(self) -> ServerInfo:
         """`GET /serverInfo`, once per client: deployment type and the server clock."""
         if self._info is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import builtins
 import logging
 import math
+import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from trackersync.connectors.base import (
@@ -19,21 +20,28 @@ from trackersync.connectors.base import (
     HttpUrl,
     RateBudget,
     ScopeReport,
+    StoredItems,
+    StoredUpdates,
     authorship_cursor,
 )
-from trackersync.connectors.jira import mapping, workflow
-from trackersync.connectors.jira.client import JiraClient
+from trackersync.connectors.jira import fingerprint, mapping, workflow, written
+from trackersync.connectors.jira.client import JiraClient, ServerInfo
 from trackersync.connectors.jira.markup import fit, to_markdown, to_wiki
 from trackersync.connectors.jira.wiki_blocks import merge_wiki
 from trackersync.connectors.retry import RetryPolicy
-from trackersync.errors import ConfigError, ItemFailed, MalformedData, ScopeNotVisible
+from trackersync.errors import (
+    ConfigError,
+    ItemFailed,
+    MalformedData,
+    ScopeNotVisible,
+    WriteUnanswered,
+)
 from trackersync.sync.model import (
     Comment,
     Milestone,
     Origin,
     PullResult,
     Ref,
-    Status,
     StatusCategory,
     Task,
     TaskFields,
@@ -41,12 +49,16 @@ from trackersync.sync.model import (
 
 log = logging.getLogger(__name__)
 
-# Jira's JQL dates have minute granularity and search is eventually consistent: every
-# incremental query reaches this far behind the newest `updated` already seen.
+# Jira's search is eventually consistent: an issue changed less than this long before a
+# search may be missing from it. A pull that started at server time T has therefore read
+# everything changed before T - OVERLAP (its `settled` moment), and the next pull reaches
+# back to there: only what was really uncertain is read again, however old the newest
+# `updated` is (a quiet project re-reads nothing, a burst is not read cycle after cycle).
 OVERLAP = timedelta(minutes=2)
-# The (key, updated) pairs kept in the cursor cover the whole re-read window: the overlap,
-# plus rounding the window up to whole minutes, plus Jira flooring the bound to a minute.
-SEEN_WINDOW = OVERLAP + timedelta(minutes=3)
+# The (key, updated) pairs kept in the cursor cover the whole re-read window: from the
+# settled moment, plus rounding the window up to whole minutes, plus Jira flooring the
+# bound to a minute (JQL dates have minute granularity), plus a spare minute.
+SLACK = timedelta(minutes=3)
 # Jira refuses descriptions and comments over 32,767 characters; Markdown → wiki grows a
 # little (escapes), so the engine cuts Markdown to `text_limit` and we cut wiki here.
 WIKI_LIMIT = 32_000
@@ -56,6 +68,28 @@ RECENT = "-60m"
 # Keys in a row that must be missing before `find_twin` stops reading keys one by one
 # (a deleted or moved issue leaves a gap).
 PROBE_MISSES = 3
+# Jira Software's "Flagged" field: a checkbox custom field whose id differs per site, so
+# it is found by name (`GET /field`) and its id kept in the cursor under SITE_FIELDS.
+FLAGGED_NAME = "Flagged"
+FLAGGED_SCHEMA = "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes"
+SITE_FIELDS = "site_fields"
+# A site found without a Flagged field is asked again after this long.
+FIELD_RECHECK = timedelta(days=1)
+
+
+# `run --every` keeps serverInfo, the projects and the API user for this long (`reuse`),
+# then reads them again: a project deleted and created again under its key is noticed.
+REUSE_FOR = timedelta(hours=1)
+
+
+@dataclass
+class Kept:
+    """What one process's successive connectors share (`reuse`): read once an hour."""
+
+    since: float
+    info: ServerInfo | None = None
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    myself: dict[str, Any] | None = None
 
 
 class JiraConfig(ConnectorConfig):
@@ -67,6 +101,10 @@ class JiraConfig(ConnectorConfig):
     token_env: str
     projects: list[str]
     api: Literal["auto", "cloud", "server"] = "auto"
+    # Where an issue trackersync creates shows its link back to the origin: the
+    # description's last line (no extra request) or a remote link (one more write per
+    # create, which doubles the writes of a first sync).
+    back_link: Literal["remote_link", "description"] = "description"
     write_interval: Duration = timedelta(0)
     timeout: Duration = timedelta(seconds=30)
 
@@ -77,10 +115,13 @@ class JiraConfig(ConnectorConfig):
 
 @dataclass(frozen=True)
 class Window:
-    """The incremental cursor: the newest `updated` seen and the pairs at the top of it."""
+    """The incremental cursor: the newest `updated` seen, the server moment before which
+    everything was read (`settled`), and the (key, updated) pairs read after it."""
 
     newest: datetime | None = None
     seen: frozenset[tuple[str, str]] = frozenset()
+    # None in cursors written before it existed: those reach back from `newest`.
+    settled: datetime | None = None
 
     @classmethod
     def load(cls, cursor: Mapping[str, Any]) -> Window:
@@ -90,15 +131,26 @@ class Window:
         try:
             newest = datetime.fromisoformat(cursor["updated"])
             seen = frozenset((str(k), str(u)) for k, u in cursor.get("seen", []))
+            settled = cursor.get("settled")
+            settled = datetime.fromisoformat(settled) if settled else None
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"the stored Jira cursor is unreadable: {cursor!r}") from exc
-        return cls(newest, seen)
+        return cls(newest, seen, settled)
 
-    def minutes_back(self, server_now: datetime) -> int | None:
-        """N for `updated >= "-Nm"`: from the server clock back past the overlap window."""
+    def start(self) -> datetime | None:
+        """The moment the next query reaches back to (None: read everything)."""
         if self.newest is None:
             return None
-        span = (server_now - self.newest + OVERLAP).total_seconds()
+        if self.settled is None:
+            return self.newest - OVERLAP
+        return self.settled
+
+    def minutes_back(self, server_now: datetime) -> int | None:
+        """N for `updated >= "-Nm"`: from the server clock back to `start`."""
+        start = self.start()
+        if start is None:
+            return None
+        span = (server_now - start).total_seconds()
         return max(1, math.ceil(span / 60))
 
     def advance(
@@ -107,10 +159,11 @@ class Window:
         fallback: datetime,
         held: datetime | None = None,
     ) -> Window:
-        """The next window after seeing `pairs` (key, updated); never moves backwards.
+        """The next window after a pull that started at server time `fallback` and saw
+        `pairs` (key, updated); `newest` never moves backwards.
 
         `held`: read completely only up to there (an issue changed while the pull paged,
-        so one unread may have slid past a page boundary): the cursor stops at it.
+        so one unread may have slid past a page boundary): the next pull reaches back to it.
         """
         pairs = list(pairs)
         candidates = [moment for _, moment in pairs] + ([self.newest] if self.newest else [])
@@ -118,16 +171,24 @@ class Window:
         newest = max(candidates) if candidates else fallback
         if held is not None:
             newest = max(min(newest, held), self.newest or held)
-        floor = newest - SEEN_WINDOW
+        # Everything changed before this was visible to the search when the pull began.
+        settled = fallback - OVERLAP
+        if held is not None:
+            settled = min(settled, held)
+        floor = settled - SLACK
         seen = {(key, _stamp(moment)) for key, moment in pairs if moment >= floor}
         seen |= {(k, u) for k, u in self.seen if datetime.fromisoformat(u) >= floor}
-        return Window(newest, frozenset(seen))
+        return Window(newest, frozenset(seen), settled)
 
     def dump(self) -> dict[str, Any]:
         """The JSON-serialisable cursor."""
         if self.newest is None:
             return {}
-        return {"updated": _stamp(self.newest), "seen": sorted([k, u] for k, u in self.seen)}
+        return {
+            "updated": _stamp(self.newest),
+            "seen": sorted([k, u] for k, u in self.seen),
+            "settled": _stamp(self.settled) if self.settled else None,
+        }
 
 
 def _key_and_updated(raw: Any, system: str) -> tuple[str, datetime]:
@@ -192,8 +253,6 @@ class JiraConnector(Connector):
     renders_html: ClassVar[bool] = False
     text_limit: ClassVar[int] = 30_000
     issue_type: ClassVar[str] = "Task"
-    # Jira Software's "Flagged" field; its id differs per site, this is the common one.
-    flagged_field: ClassVar[str] = "customfield_10021"
 
     def __init__(
         self,
@@ -216,18 +275,31 @@ class JiraConnector(Connector):
         self._client: JiraClient | None = None
         # Per-run caches: version ids by name per project (and the names whose create was
         # refused), the workflow graph learned per (project, issue type) with the statuses
-        # no issue is in, the status a new issue starts in.
+        # no issue is in, what a new issue of each (project, type) starts with
+        # (`written.learn`: status, creator, default assignee).
         self._versions: dict[str, dict[str, str]] = {}
         self._refused_versions: dict[str, set[str]] = {}
         self._graphs: dict[tuple[str, str], dict[str, list[workflow.Transition]]] = {}
         self._unlearnable: dict[tuple[str, str], set[str]] = {}
-        self._initial: dict[tuple[str, str], Status] = {}
+        self._templates: dict[tuple[str, str], dict[str, Any]] = {}
         # `GET /myself`, read at most once per run: by `check`, or when an item or
         # comment carries a marker (the marker counts only if this user wrote it).
         self._myself: dict[str, Any] | None = None
         self._identity: mapping.Identity | None = None
         # The projects as `check` or `identity` read them.
         self._projects: dict[str, dict[str, Any]] = {}
+        # The state store's `updated` per item, by scope (`use_stored`).
+        self._stored: dict[str, StoredUpdates] = {}
+        # The state store's tasks by key, by scope (`use_stored_items`).
+        self._stored_items: dict[str, StoredItems] = {}
+        # What earlier cycles of this process read (`reuse`), None outside `run --every`.
+        self._kept: Kept | None = None
+        # The id of this site's "Flagged" field (None: unknown, or the site has none), as
+        # the pull found it (`_site_fields`): ids differ per site.
+        self.flagged_field: str | None = None
+        # What `_site_fields` found or took from a cursor this run (every scope's pull
+        # reuses it: one site, one field list).
+        self._site_entry: dict[str, Any] = {}
 
     @property
     def client(self) -> JiraClient:
@@ -243,7 +315,22 @@ class JiraConnector(Connector):
                 timeout=config.timeout.total_seconds(),
                 policy=self.retry_policy,
             )
+            if self._kept is not None and self._kept.info is not None:
+                self._client.adopt(self._kept.info)
         return self._client
+
+    def reuse(self, memo: dict[str, Any]) -> None:
+        """serverInfo (its clock runs on), the projects (whose ids are their identity)
+        and the API user, as an earlier cycle of this process read them: a quiet cycle
+        then costs its search and the versions. Read again after `REUSE_FOR`."""
+        key = f"jira {self.name} {self.jira_config.url}"
+        kept = memo.get(key)
+        now = time.monotonic()
+        if not isinstance(kept, Kept) or now - kept.since > REUSE_FOR.total_seconds():
+            kept = memo[key] = Kept(since=now)
+        self._kept = kept
+        self._projects = kept.projects
+        self._myself = self._myself or kept.myself
 
     def clock_offset(self) -> timedelta | None:
         """Jira's clock minus ours, from `serverInfo` (read once per run, by the pull)."""
@@ -265,6 +352,7 @@ class JiraConnector(Connector):
         client = self.client
         first_request = client.requests
         info = client.server_info()
+        site_fields = self._site_fields(cursor, info)
         window = Window.load(authorship_cursor(cursor))
         started = info.now()
         jql = build_jql(scope, window.minutes_back(started))
@@ -279,6 +367,7 @@ class JiraConnector(Connector):
             cursor={
                 **window.advance(reading.pairs, fallback=started, held=reading.held).dump(),
                 MARKER_AUTHORS: 1,
+                SITE_FIELDS: site_fields,
             },
             requests=client.requests - first_request,
         )
@@ -322,6 +411,8 @@ class JiraConnector(Connector):
     def _take(
         self, issues: list[dict[str, Any]], scope: str, window: Window, reading: Reading
     ) -> None:
+        known = self._known(issues, scope, window)
+        held = self._held(issues, scope, window, known)
         for raw in issues:
             key, updated = _key_and_updated(raw, self.name)
             before = reading.read.get(key)
@@ -334,14 +425,74 @@ class JiraConnector(Connector):
                 reading.held = min(reading.held or before, before)
             reading.read[key] = updated
             reading.pairs.append((key, updated))
-            if (key, _stamp(updated)) in window.seen:
-                # Re-read by the overlap window, unchanged: not mapped again, so no comment
-                # look-ups and no `GET /myself` for its marker.
-                continue
             reading.tasks.pop(key, None)
-            task = self._readable(raw, scope)
+            if (key, _stamp(updated)) in window.seen or known.get(key) == updated:
+                # Re-read by the overlap window, or our own write of the last cycle, and
+                # the store holds this very version: not mapped again (no wiki → Markdown
+                # conversion, no comment look-ups, no `GET /myself` for its marker).
+                continue
+            # Read again exactly as stored (our own write, above all): the stored task
+            # with the times read now, no mapping (see `fingerprint`).
+            task = fingerprint.reused(
+                raw,
+                held.get(key),
+                flagged_field=self.flagged_field,
+                base_url=self.jira_config.url,
+            )
+            task = self._readable(raw, scope) if task is None else task
             if task is not None:
                 reading.tasks[key] = task
+
+    def _known(
+        self, issues: list[dict[str, Any]], scope: str, window: Window
+    ) -> dict[str, datetime]:
+        """The `updated` the state store holds for this page's issues (one query a page).
+        Not on a first or full pull: that one maps everything (say, to check who wrote
+        the stored markers)."""
+        stored = self._stored.get(scope)
+        if stored is None or window.newest is None:
+            return {}
+        keys = [str(raw.get("key")) for raw in issues if isinstance(raw, dict)]
+        known: dict[str, datetime] = {}
+        for key, text in stored(keys).items():
+            try:
+                moment = datetime.fromisoformat(text)
+            except (TypeError, ValueError):
+                continue  # unreadable: mapped again, which is always safe
+            # Jira stamps `updated` in whole milliseconds; a write recorded without
+            # reading the issue back (`written`) carries the server clock's estimate
+            # (microseconds, or the whole second of `Date`): never taken for Jira's own.
+            if moment.microsecond % 1000 == 0 and moment.microsecond:
+                known[key] = moment
+        return known
+
+    def _held(
+        self,
+        issues: list[dict[str, Any]],
+        scope: str,
+        window: Window,
+        known: Mapping[str, datetime],
+    ) -> Mapping[str, Task]:
+        """The stored tasks of this page's issues that `_take` would map (one look-up a
+        page), to take one re-read unchanged from there. Not on a first or full pull (as
+        `_known`)."""
+        lookup = self._stored_items.get(scope)
+        if lookup is None or window.newest is None:
+            return {}
+        keys = []
+        for raw in issues:
+            key, updated = _key_and_updated(raw, self.name)
+            if (key, _stamp(updated)) not in window.seen and known.get(key) != updated:
+                keys.append(key)
+        return lookup(keys) if keys else {}
+
+    def use_stored_items(self, scope: str, items: StoredItems) -> None:
+        """Keep the store's look-up of tasks for `scope`'s next pull (see `_held`)."""
+        self._stored_items[scope] = items
+
+    def use_stored(self, scope: str, stored: StoredUpdates) -> None:
+        """Keep the store's look-up for `scope`'s next pull (see `_known`)."""
+        self._stored[scope] = stored
 
     def _readable(self, raw: dict[str, Any], scope: str) -> Task | None:
         """The task, or None with a warning when this one issue cannot be read: the rest
@@ -354,7 +505,33 @@ class JiraConnector(Connector):
             return None
 
     def _fields(self) -> list[str]:
-        return [*mapping.FIELDS, self.flagged_field]
+        # Without a pull this run the Flagged field is unknown: left out, the issue reads
+        # as not flagged until the next pull reads it again (our write bumps `updated`).
+        return [*mapping.FIELDS, *([self.flagged_field] if self.flagged_field else [])]
+
+    def _site_fields(self, cursor: Mapping[str, Any], info: ServerInfo) -> dict[str, Any]:
+        """The site's field ids the pull needs (today: Flagged), as kept in `cursor` (or
+        found by an earlier pull of this run), else looked up with one `GET /field`: when
+        neither has them for this site, or they found no Flagged field over a day ago (a
+        site may add Jira Software). Quiet cycles make no request for it. Sets
+        `flagged_field`; returns the entry for the next cursor."""
+        site = f"{info.base_url} {info.title}"
+        kept = cursor.get(SITE_FIELDS)
+        kept = kept if isinstance(kept, dict) and kept.get("site") == site else self._site_entry
+        checked = _parse_moment(kept.get("checked"))
+        flagged = kept.get("flagged")
+        fresh = (
+            kept.get("site") == site
+            and checked is not None
+            and (isinstance(flagged, str) or info.now() - checked < FIELD_RECHECK)
+        )
+        if not fresh:
+            data, _headers = self.client.get("field")
+            flagged = flagged_field_of(data)
+            kept = {"site": site, "flagged": flagged, "checked": _stamp(info.now())}
+        self.flagged_field = flagged if isinstance(flagged, str) and flagged else None
+        self._site_entry = dict(kept)
+        return dict(kept)
 
     def _complete_comments(self, raw: dict[str, Any]) -> bool:
         """Fetch the rest when Jira cut the inline comment page short (rare, costs GETs);
@@ -429,10 +606,12 @@ class JiraConnector(Connector):
     # ---------------------------------------------------------------- writes
 
     def create_item(self, scope: str, fields: TaskFields, origin: Origin) -> Task:
-        """POST the issue with its marker property, the remote link back, a transition.
+        """POST the issue with its marker property, the link back (a remote link, or the
+        description's last line with `back_link: description`), a transition.
 
         The marker rides inline in the create (`properties`), so an issue never exists
-        without it; the remote link's `globalId` makes repeating that POST harmless.
+        without it (crash recovery finds twins by it); the remote link's `globalId` makes
+        repeating that POST harmless.
         """
         ref = origin.ref
         kind = self._issue_type(scope, fields.type, ref)
@@ -442,6 +621,9 @@ class JiraConnector(Connector):
             "summary": mapping.short_title(fields.title or origin.ref),
             **self._field_values(scope, ref, fields, None),
         }
+        if self.jira_config.back_link == "description":
+            label = (f"{origin.system} {origin_label(origin.ref)}", origin.url)
+            rest["description"] = mapping.back_link_wiki(rest.get("description") or "", label)
         marker = [{"key": mapping.PROPERTY, "value": {"twin_of": origin.ref}}]
         created = self.client.write(
             "POST", "issue", {"fields": rest, "properties": marker}, ref=ref
@@ -449,20 +631,32 @@ class JiraConnector(Connector):
         key = created.get("key") if isinstance(created, dict) else None
         if not key:
             raise MalformedData(self.name, f"POST /issue answered no key: {created!r}")
-        self.client.write("POST", f"issue/{key}/remotelink", remote_link(origin), ref=ref)
+        if self.jira_config.back_link == "remote_link":
+            self.client.write("POST", f"issue/{key}/remotelink", remote_link(origin), ref=ref)
+        template = self._templates.setdefault((scope, kind), {})
+        raw = written.created_issue(
+            created,
+            rest,
+            origin.ref,
+            template,
+            self._version_names(scope),
+            self._written_at(),
+            self.flagged_field,
+        )
+        if raw is None:
+            # The first create of the run (per type) is read back once (see `written`):
+            # it shows the status new issues start in, their creator, the default assignee.
+            raw = self._read_raw(key, created=True)
+            written.learn(template, raw.get("fields") or {}, assigned="assignee" in rest)
+        task = self._task(raw, scope)
         wanted = fields.status if "status" in fields.model_fields_set else None
-        initial = self._initial.get((scope, kind))
-        if wanted is not None and initial is not None:
-            if initial.category is not wanted:
-                self._move(key, (scope, kind, initial.name), wanted, ref)
-            return self._read_issue(key, scope, created=True)
-        # The first create of the run (per type) learns the status new issues start in.
-        task = self._read_issue(key, scope, created=True)
-        self._initial[(scope, kind)] = task.status
-        if wanted is not None and task.status.category is not wanted:
-            self._move(key, (scope, kind, task.status.name), wanted, ref)
-            task = self._read_issue(key, scope)
-        return task
+        if wanted is None or task.status.category is wanted:
+            return task
+        steps = self._move(key, (scope, kind, task.status.name), wanted, ref)
+        after = written.status_after(steps)
+        if after is None:
+            return self._read_issue(key, scope)
+        return self._task(written.moved(raw, after, self._written_at()), scope)
 
     def _issue_type(self, scope: str, wanted: str | None, ref: str) -> str:
         """The type of a new issue: `wanted` (the link's `types` map) when the project has
@@ -499,10 +693,11 @@ class JiraConnector(Connector):
         """
         scope, key, ref = item.ref.scope, item.ref.key, str(item.ref)
         edits = self._field_values(scope, ref, changes, item)
+        verbs = self._fix_version_verbs(scope, ref, changes, item)
         wanted = changes.status if "status" in changes.model_fields_set else None
         move = wanted is not None and item.status.category is not wanted
         restore = marker is not None and item.twin_of != marker.ref
-        if not edits and not move and not restore:
+        if not edits and not verbs and not move and not restore:
             return item
         # The whole route is known before anything is written; without one, the other
         # fields are still written and the item fails once, its status untouched.
@@ -517,13 +712,31 @@ class JiraConnector(Connector):
         if marker is not None and restore:
             path = f"issue/{key}/properties/{mapping.PROPERTY}"
             self.client.write("PUT", path, {"twin_of": marker.ref}, ref=ref)
-        if edits:
-            self.client.write("PUT", f"issue/{key}", {"fields": edits}, ref=ref)
+        if edits or verbs:
+            self.client.write("PUT", f"issue/{key}", _edit_body(edits, verbs), ref=ref)
         for transition, fields in steps:
             self._post_transition(key, transition, fields, ref)
         if stuck is not None:
             raise stuck
-        return self._read_issue(key, scope)
+        # Whether a restored marker counts depends on the creator, which `item` lacks.
+        # After fixVersion verbs, versions others added since our read are on the issue
+        # too: only reading it back shows them (milestone changes are rare).
+        after = written.status_after(steps) if steps else None
+        task = (
+            None
+            if restore or verbs or (steps and after is None)
+            else written.edited(
+                item,
+                edits,
+                after=after,
+                moment=self._written_at(),
+                version_names=self._version_names(scope),
+                base_url=self.jira_config.url,
+                flagged_field=self.flagged_field,
+            )
+        )
+        task = self._read_issue(key, scope) if task is None else task
+        return _mirroring(task, changes.milestone) if verbs else task
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
         """POST a comment: header naming author and origin, the body, the marker line."""
@@ -605,6 +818,31 @@ class JiraConnector(Connector):
             data, connector=self.name, project=milestone.scope.scope
         )
 
+    def update_milestone_due(self, milestone: Milestone, due: date | None) -> Milestone:
+        """One PUT of the version's `releaseDate` (null clears it); Jira answers with the
+        whole version. A refusal (404: no Administer Projects permission, or the version
+        is gone) is a warning and the version is returned as it was."""
+        path = f"version/{milestone.id}"
+        ref = f"{milestone.scope}:{milestone.name}"
+        body = {"releaseDate": None if due is None else due.isoformat()}
+        try:
+            data = self.client.write("PUT", path, body, ref=ref)
+        except WriteUnanswered:
+            raise  # may have been applied: retried next cycle
+        except ItemFailed as exc:
+            log.warning(
+                "%s: release date left as it is (the API user needs the Administer "
+                "Projects permission): %s",
+                ref,
+                exc.reason,
+            )
+            return milestone
+        if not isinstance(data, dict):
+            raise MalformedData("jira", f"PUT {path} did not answer a version")
+        return mapping.milestone_from_version(
+            data, connector=self.name, project=milestone.scope.scope
+        )
+
     def filter_keys(self, scope: str, query: str | dict[str, Any]) -> set[str]:
         """The keys of the issues in project `scope` that the JQL `query` selects."""
         if not isinstance(query, str) or not query.strip():
@@ -631,11 +869,39 @@ class JiraConnector(Connector):
             who = fields.assignees[0] if fields.assignees else None
             if who != (item.assignees[0] if item and item.assignees else None):
                 out["assignee"] = self._user(who)
-        if "milestone" in wanted and fields.milestone != (item.milestone if item else None):
-            versions = self._fix_versions(scope, ref, fields.milestone, item)
+        if "milestone" in wanted and item is None and fields.milestone is not None:
+            # A new issue: its one fixVersion in `fields`. An existing one's change goes
+            # by `update` verbs (`_fix_version_verbs`), never as a whole list.
+            versions = self._fix_versions(scope, ref, fields.milestone, fields.milestone_due)
             if versions is not None:
                 out["fixVersions"] = versions
         return out
+
+    def _fix_version_verbs(
+        self, scope: str, ref: str, changes: TaskFields, item: Task
+    ) -> list[dict[str, Any]]:
+        """Jira `update` verbs that swap the mirrored fixVersion (`item.milestone`) for
+        `changes.milestone`: only that version changes, so a version someone adds in Jira
+        after our read and before our write survives (a whole list in `fields` would
+        overwrite it). Empty when nothing changes or the new version cannot be created."""
+        name = changes.milestone
+        if "milestone" not in changes.model_fields_set or name == item.milestone:
+            return []
+        verbs: list[dict[str, Any]] = []
+        if name is not None:
+            version = self._version(scope, ref, name, changes.milestone_due)
+            if version is None:
+                return []  # the create was refused: the fixVersions stay as they are
+            verbs.append({"add": {"id": version}})
+        if item.milestone is not None:
+            known = self._versions.get(scope)
+            if known is None:
+                versions, _headers = self.client.get(f"project/{scope}/versions")
+                known = self._versions[scope] = _version_ids(versions)
+            # By id when known; a version deleted since is on no issue any more.
+            if item.milestone in known:
+                verbs.append({"remove": {"id": known[item.milestone]}})
+        return verbs
 
     def _summary_and_description(self, fields: TaskFields, item: Task | None) -> dict[str, Any]:
         """`summary` and `description` where they differ. A title over Jira's limit is cut
@@ -649,13 +915,15 @@ class JiraConnector(Connector):
         cut = title is not None and mapping.short_title(title) != title
         was_cut = item is not None and "full_title" in item.raw
         if "body" in wanted or cut or (title and was_cut):
-            current = str(item.raw.get("description_wiki") or "") if item else ""
+            stored = str(item.raw.get("description_wiki") or "") if item else ""
+            # The link back trackersync put at the end (`back_link: description`) stays.
+            current, back_link = mapping.split_back_link(stored)
             body = fields.body if "body" in wanted else (item.body if item else "")
             whole = title or (str(item.raw.get("full_title") or item.title) if item else "")
             text = mapping.with_full_title(whole, body or "")
             # Blocks whose text is unchanged keep their wiki (mentions, colours, panels).
-            wiki = _fit(merge_wiki(current, text, self._converter(item)))
-            if wiki != current:
+            wiki = _fit(merge_wiki(current, text, self._converter(item))) + back_link
+            if wiki != stored:
                 out["description"] = wiki or None
         return out
 
@@ -667,16 +935,11 @@ class JiraConnector(Connector):
         return lambda wiki: to_markdown(wiki, people, url, files)
 
     def _fix_versions(
-        self, scope: str, ref: str, name: str | None, item: Task | None
+        self, scope: str, ref: str, name: str, due: date | None
     ) -> list[dict[str, str]] | None:
-        """The fixVersions with the mirrored one (the first) set to `name`, the issue's
-        other versions kept; None when version `name` cannot be created."""
-        others = () if item is None else [v for v in item.fix_versions if v != item.milestone]
-        kept = [{"name": v} for v in others]
-        if name is None:
-            return kept
-        version = self._version(scope, ref, name)
-        return None if version is None else [{"id": version}, *kept]
+        """A new issue's fixVersions: version `name`; None when it cannot be created."""
+        version = self._version(scope, ref, name, due)
+        return None if version is None else [{"id": version}]
 
     def _user(self, who: str | None) -> dict[str, str] | None:
         """Cloud names users by accountId, Server/Data Center by user name."""
@@ -684,10 +947,11 @@ class JiraConnector(Connector):
             return None
         return {"accountId": who} if self._cloud() else {"name": who}
 
-    def _version(self, scope: str, ref: str, name: str) -> str | None:
-        """The id of version `name`, created when the project has none by that name; None
-        (a warning, once per run) when Jira refuses the create: versions need the
-        Administer Projects permission, and the rest of the item's change still goes."""
+    def _version(self, scope: str, ref: str, name: str, due: date | None = None) -> str | None:
+        """The id of version `name`, created when the project has none by that name (with
+        `due` as its release date: the date of the milestone it mirrors); None (a warning,
+        once per run) when Jira refuses the create: versions need the Administer Projects
+        permission, and the rest of the item's change still goes."""
         known = self._versions.get(scope)
         if known is None:
             versions, _headers = self.client.get(f"project/{scope}/versions")
@@ -697,7 +961,9 @@ class JiraConnector(Connector):
             # POST /version directly: the library's create_version sleeps a second after.
             # `projectId`, not the deprecated `project` key (the project is read once per
             # run, and usually already: `identity` and `check` read it too).
-            body = {"name": name, "projectId": int(self._project(scope)["id"])}
+            body: dict[str, Any] = {"name": name, "projectId": int(self._project(scope)["id"])}
+            if due is not None:
+                body["releaseDate"] = due.isoformat()
             try:
                 made = self.client.write("POST", "version", body, ref=ref)
             except ItemFailed as exc:
@@ -716,10 +982,13 @@ class JiraConnector(Connector):
 
     def _move(
         self, key: str, where: tuple[str, str, str], wanted: StatusCategory, ref: str
-    ) -> None:
-        """Transition `key` (at `where` = project, type, status) to a `wanted` status."""
-        for transition, fields in self._route(key, where, wanted, ref):
+    ) -> tuple[tuple[workflow.Transition, dict[str, Any]], ...]:
+        """Transition `key` (at `where` = project, type, status) to a `wanted` status;
+        the steps taken."""
+        steps = self._route(key, where, wanted, ref)
+        for transition, fields in steps:
             self._post_transition(key, transition, fields, ref)
+        return steps
 
     def _route(
         self, key: str, where: tuple[str, str, str], wanted: StatusCategory, ref: str
@@ -773,22 +1042,40 @@ class JiraConnector(Connector):
         label = f"{origin.system} {origin_label(origin.ref)}"
         return mapping.comment_wiki(body, origin.author, (label, origin.url), origin.marker_id)
 
-    def _read_issue(self, key: str, scope: str, *, created: bool = False) -> Task:
-        """The issue as a pull shows it. Jira's write answers carry no issue (POST /issue:
-        id and key; PUT and transitions: 204), so a write ends with this one GET.
+    def _read_issue(self, key: str, scope: str) -> Task:
+        """The issue as a pull shows it: one GET, only where a write's outcome is Jira's
+        to decide (see `written`)."""
+        return self._task(self._read_raw(key), scope)
+
+    def _read_raw(self, key: str, *, created: bool = False) -> dict[str, Any]:
+        """`GET /issue/{key}` with the fields and the marker property a pull reads.
 
         An issue this run `created` names the API user as its creator: that spares the
         `GET /myself` its marker would otherwise need.
         """
         params = {"fields": ",".join(self._fields()), "properties": mapping.PROPERTY}
         data, _headers = self.client.get(f"issue/{key}", params)
-        if created and self._identity is None and isinstance(data, dict):
+        if not isinstance(data, dict):
+            raise MalformedData(self.name, f"GET /issue/{key} did not answer an issue")
+        if created and self._identity is None:
             self._identity = mapping.identity(mapping.creator_of(data.get("fields") or {}))
         self._complete_comments(data)
-        return self._task(data, scope)
+        return data
+
+    def _written_at(self) -> datetime:
+        """The server clock just after the last write (Jira's `updated`, within the time
+        the answer took): serverInfo's clock (milliseconds; read once per run), never
+        before the answer's `Date` header (whole seconds)."""
+        now = self.client.server_info().now()
+        answered = written.answered_at(self.client.last_headers)
+        return now if answered is None else max(now, answered)
+
+    def _version_names(self, scope: str) -> dict[str, str]:
+        """Version names by id, as far as this run knows them."""
+        return {version: name for name, version in self._versions.get(scope, {}).items()}
 
     def _task(self, raw: dict[str, Any], scope: str) -> Task:
-        return mapping.task_from_issue(
+        task = mapping.task_from_issue(
             raw,
             connector=self.name,
             project=scope,
@@ -796,9 +1083,20 @@ class JiraConnector(Connector):
             flagged_field=self.flagged_field,
             me=self._me,
         )
+        # What it was made from: reading it again unchanged then costs no mapping.
+        seen = fingerprint.parts(
+            raw, flagged_field=self.flagged_field, base_url=self.jira_config.url
+        )
+        if seen is None:
+            return task
+        return task.model_copy(update={"raw": {**task.raw, fingerprint.SEEN: seen}})
 
     def close(self) -> None:
-        """Close the HTTP session."""
+        """Close the HTTP session (keeping what the next cycle may reuse)."""
+        if self._kept is not None:
+            self._kept.myself = self._myself or self._kept.myself
+            if self._client is not None:
+                self._kept.info = self._client.known_info or self._kept.info
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -814,6 +1112,45 @@ def _budget(headers: Mapping[str, str]) -> RateBudget:
         limit=number("X-RateLimit-Limit"),
         resets_at=headers.get("X-RateLimit-Reset"),
     )
+
+
+def flagged_field_of(fields: Any) -> str | None:
+    """The id of the "Flagged" field in a `GET /field` answer: Jira Software's checkbox
+    custom field by that name, else any field by that name; None when the site has none."""
+    every = fields if isinstance(fields, list) else []
+    named = [
+        f
+        for f in every
+        if isinstance(f, dict) and f.get("name") == FLAGGED_NAME and isinstance(f.get("id"), str)
+    ]
+    checkbox = [f for f in named if (f.get("schema") or {}).get("custom") == FLAGGED_SCHEMA]
+    found = (checkbox or named)[:1]
+    return str(found[0]["id"]) if found else None
+
+
+def _parse_moment(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _mirroring(task: Task, name: str | None) -> Task:
+    """`task` naming version `name` (just added) as its milestone: Jira lists fixVersions
+    in its own order, so the first one may be the team's own; the engine records this
+    one as the synced version, and finds it again among the others on later pulls."""
+    if name is None or name not in task.fix_versions or task.milestone == name:
+        return task
+    return task.model_copy(update={"milestone": name})
+
+
+def _edit_body(fields: dict[str, Any], verbs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `PUT /issue` body: plain `fields`, the fixVersions change as `update` verbs
+    (a field may not be in both)."""
+    body: dict[str, Any] = {"fields": fields} if fields else {}
+    if verbs:
+        body["update"] = {"fixVersions": verbs}
+    return body
 
 
 def _version_ids(versions: Any) -> dict[str, str]:

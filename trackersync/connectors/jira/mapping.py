@@ -58,6 +58,13 @@ _COMMENT_MARKER = re.compile(
     r"\n*\{color:" + re.escape(MARKER_COLOR) + r"\}trackersync:comment=(\S+?)\{color\}\s*\Z"
 )
 _COMMENT_HEADER = re.compile(r"\A\*[^\n]*\* on \[[^\n]*\]:(?:\n\n?|\Z)")
+# The link back on an issue trackersync created with `back_link: description` (instead of
+# a remote link): the description's last paragraph, grey like a comment's marker line.
+# The pull takes it off the body, an edit of the body keeps it.
+_BACK_LINK = re.compile(
+    r"\n*\{color:" + re.escape(MARKER_COLOR) + r"\}Mirrored by trackersync from "
+    r"\[[^\n]*\]\{color\}\s*\Z"
+)
 
 
 def parse_time(text: str) -> datetime:
@@ -196,6 +203,24 @@ def split_comment(wiki: str) -> tuple[str, str | None]:
     return body, marker[1]
 
 
+def back_link_wiki(description: str, link: tuple[str, str]) -> str:
+    """`description` (wiki) ending with the link back: `link` is (text, url) of the origin."""
+    text, url = link
+    line = (
+        f"{{color:{MARKER_COLOR}}}Mirrored by trackersync from "
+        f"[{escape_text(text)}|{_link_url(url)}]{{color}}"
+    )
+    return f"{description}\n\n{line}" if description else line
+
+
+def split_back_link(wiki: str) -> tuple[str, str]:
+    """(the description's own wiki, the link back `back_link_wiki` appended, or "")."""
+    found = _BACK_LINK.search(wiki)
+    if found is None:
+        return wiki, ""
+    return wiki[: found.start()], wiki[found.start() :]
+
+
 def _link_url(url: str) -> str:
     # `|` and `]` end a wiki link; spaces end a URL.
     return url.replace("|", "%7C").replace("]", "%5D").replace(" ", "%20")
@@ -232,9 +257,8 @@ def task_from_issue(
         key = raw["key"]
         marker = twin_of(raw)
         summary = fields.get("summary") or ""
-        described = to_markdown(
-            fields.get("description"), people_of(fields), base_url, files_of(fields)
-        )
+        own, _back_link = split_back_link(fields.get("description") or "")
+        described = to_markdown(own, people_of(fields), base_url, files_of(fields))
         whole = full_title(summary, described)  # a title we cut, kept on top of the body
         return Task(
             ref=Ref(connector, project, key),

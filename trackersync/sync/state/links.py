@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -29,15 +30,16 @@ class LinkStore:
         self.store = store
         self.link = link
 
-    def load(self) -> LinkState:
-        """Everything `plan` needs to know about this link."""
+    def load(self, with_bases: bool = True) -> LinkState:
+        """Everything `plan` needs to know about this link (bases only `with_bases`: they
+        are most of it, and `pair_bases` streams them instead)."""
         if not self.store.exists():
             return LinkState()
         with self.store.connect() as conn:
             rows = list(conn.execute(self._select(tables.twins)))
             twins = {r.source_ref: r.target_ref for r in rows}
             mirror_sides = {r.source_ref: r.mirror_side for r in rows if r.mirror_side}
-            bases = self._bases(conn, {ref: ref for ref in twins})
+            bases = self._bases(conn, {ref: ref for ref in twins}) if with_bases else {}
             comments = {
                 r.origin_id: CommentTwin(r.mirror_ref, r.mirror_comment_id, r.origin_updated)
                 for r in conn.execute(self._select(tables.comment_twins))
@@ -51,6 +53,32 @@ class LinkStore:
     ) -> dict[tuple[str, str], tuple[Any, Any]]:
         """Every pair's bases. Six rows a pair make these most of a link's state: each ref,
         field name and equal text is kept once (`refs` holds the twins' refs to share)."""
+        bases: dict[tuple[str, str], tuple[Any, Any]] = {}
+        for ref, name, pair in self._base_rows(conn):
+            bases[(refs.setdefault(ref, ref), name)] = pair
+        return bases
+
+    def pair_bases(self) -> Iterator[tuple[str, dict[str, tuple[Any, Any]]]]:
+        """Each source ref's bases (field -> both values), one ref at a time, streamed in
+        ref order: `plan.split_quiet` keeps only those of pairs that changed."""
+        if not self.store.exists():
+            return
+        current: str | None = None
+        found: dict[str, tuple[Any, Any]] = {}
+        with self.store.connect() as conn:
+            for ref, name, pair in self._base_rows(conn, ordered=True):
+                if ref != current:
+                    if current is not None:
+                        yield current, found
+                    current, found = ref, {}
+                found[name] = pair
+        if current is not None:
+            yield current, found
+
+    def _base_rows(
+        self, conn: sa.Connection, ordered: bool = False
+    ) -> Iterator[tuple[str, str, tuple[Any, Any]]]:
+        """(source ref, field, (source value, target value)) of each base row, decoded."""
         table = tables.bases
         query = sa.select(
             table.c.source_ref,
@@ -58,14 +86,14 @@ class LinkStore:
             sa.cast(table.c.source_value, sa.Text),
             sa.cast(table.c.target_value, sa.Text),
         ).where(table.c.link == self.link)
+        if ordered:
+            # Fetched in batches, not a row a driver call: about a sixth less CPU.
+            query = query.order_by(table.c.source_ref).execution_options(yield_per=2000)
         decode = _SharedDecoder()
-        bases: dict[tuple[str, str], tuple[Any, Any]] = {}
         for ref, name, source_text, target_text in conn.execute(query):
-            key = (refs.setdefault(ref, ref), sys.intern(name))
             source = decode(source_text)
             same = target_text == source_text and not isinstance(source, list | dict)
-            bases[key] = (source, source if same else decode(target_text))
-        return bases
+            yield ref, sys.intern(name), (source, source if same else decode(target_text))
 
     def _mirrors_elsewhere(self, conn: sa.Connection) -> frozenset[str]:
         """The items the other links created as mirrors (`chain` keeps them out)."""
@@ -183,6 +211,10 @@ class _SharedDecoder:
     def __call__(self, text: str | None) -> Any:
         if text is None:
             return None
+        if len(text) > 1 and text[0] == text[-1] == '"' and "\\" not in text:
+            # A JSON string without escapes is its own content between the quotes (what
+            # json.dumps writes never holds a raw control character): a title, a status.
+            return text[1:-1]
         if len(text) > 64:
             return json.loads(text)
         if text not in self._short:

@@ -131,3 +131,15 @@ identities = Table(
     Column("data", JSON, nullable=False),
     Column("recorded_at", String(40), nullable=False),
 )
+
+# Per link and milestone pair (source name, target name): the due dates both sides last
+# agreed on (ISO dates, None for none), so that a later change tells which side moved.
+milestone_dates = Table(
+    "ts_milestone_dates",
+    metadata,
+    Column("link", String(200), primary_key=True),
+    Column("source", String(400), primary_key=True),
+    Column("target", String(400), primary_key=True),
+    Column("source_due", String(10), nullable=True),
+    Column("target_due", String(10), nullable=True),
+)
