@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from jira_fixtures import connector, make_sandbox, seed, serve
 
-from trackersync.connectors.jira.connector import Window
+from trackersync.connectors.jira.window import Window
 
 
 def searches(sandbox, mark: int) -> int:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import builtins
 import logging
-import math
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -28,6 +27,15 @@ from trackersync.connectors.jira import fingerprint, mapping, workflow, written
 from trackersync.connectors.jira.client import JiraClient, ServerInfo
 from trackersync.connectors.jira.markup import fit, to_markdown, to_wiki
 from trackersync.connectors.jira.wiki_blocks import merge_wiki
+from trackersync.connectors.jira.window import (
+    Reading,
+    Window,
+    build_jql,
+    key_and_updated,
+    local_minute,
+    quote_project,
+    stamp,
+)
 from trackersync.connectors.retry import RetryPolicy
 from trackersync.errors import (
     ConfigError,
@@ -49,16 +57,6 @@ from trackersync.sync.model import (
 
 log = logging.getLogger(__name__)
 
-# Jira's search is eventually consistent: an issue changed less than this long before a
-# search may be missing from it. A pull that started at server time T has therefore read
-# everything changed before T - OVERLAP (its `settled` moment), and the next pull reaches
-# back to there: only what was really uncertain is read again, however old the newest
-# `updated` is (a quiet project re-reads nothing, a burst is not read cycle after cycle).
-OVERLAP = timedelta(minutes=2)
-# The (key, updated) pairs kept in the cursor cover the whole re-read window: from the
-# settled moment, plus rounding the window up to whole minutes, plus Jira flooring the
-# bound to a minute (JQL dates have minute granularity), plus a spare minute.
-SLACK = timedelta(minutes=3)
 # Jira refuses descriptions and comments over 32,767 characters; Markdown → wiki grows a
 # little (escapes), so the engine cuts Markdown to `text_limit` and we cut wiki here.
 WIKI_LIMIT = 32_000
@@ -113,131 +111,10 @@ class JiraConfig(ConnectorConfig):
         return list(self.projects)
 
 
-@dataclass(frozen=True)
-class Window:
-    """The incremental cursor: the newest `updated` seen, the server moment before which
-    everything was read (`settled`), and the (key, updated) pairs read after it."""
-
-    newest: datetime | None = None
-    seen: frozenset[tuple[str, str]] = frozenset()
-    # None in cursors written before it existed: those reach back from `newest`.
-    settled: datetime | None = None
-
-    @classmethod
-    def load(cls, cursor: Mapping[str, Any]) -> Window:
-        """Read a cursor written by `dump` ({} = first pull)."""
-        if not cursor.get("updated"):
-            return cls()
-        try:
-            newest = datetime.fromisoformat(cursor["updated"])
-            seen = frozenset((str(k), str(u)) for k, u in cursor.get("seen", []))
-            settled = cursor.get("settled")
-            settled = datetime.fromisoformat(settled) if settled else None
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"the stored Jira cursor is unreadable: {cursor!r}") from exc
-        return cls(newest, seen, settled)
-
-    def start(self) -> datetime | None:
-        """The moment the next query reaches back to (None: read everything)."""
-        if self.newest is None:
-            return None
-        if self.settled is None:
-            return self.newest - OVERLAP
-        return self.settled
-
-    def minutes_back(self, server_now: datetime) -> int | None:
-        """N for `updated >= "-Nm"`: from the server clock back to `start`."""
-        start = self.start()
-        if start is None:
-            return None
-        span = (server_now - start).total_seconds()
-        return max(1, math.ceil(span / 60))
-
-    def advance(
-        self,
-        pairs: Iterable[tuple[str, datetime]],
-        fallback: datetime,
-        held: datetime | None = None,
-    ) -> Window:
-        """The next window after a pull that started at server time `fallback` and saw
-        `pairs` (key, updated); `newest` never moves backwards.
-
-        `held`: read completely only up to there (an issue changed while the pull paged,
-        so one unread may have slid past a page boundary): the next pull reaches back to it.
-        """
-        pairs = list(pairs)
-        candidates = [moment for _, moment in pairs] + ([self.newest] if self.newest else [])
-        # Nothing seen yet: start from the server clock at the start of this pull.
-        newest = max(candidates) if candidates else fallback
-        if held is not None:
-            newest = max(min(newest, held), self.newest or held)
-        # Everything changed before this was visible to the search when the pull began.
-        settled = fallback - OVERLAP
-        if held is not None:
-            settled = min(settled, held)
-        floor = settled - SLACK
-        seen = {(key, _stamp(moment)) for key, moment in pairs if moment >= floor}
-        seen |= {(k, u) for k, u in self.seen if datetime.fromisoformat(u) >= floor}
-        return Window(newest, frozenset(seen), settled)
-
-    def dump(self) -> dict[str, Any]:
-        """The JSON-serialisable cursor."""
-        if self.newest is None:
-            return {}
-        return {
-            "updated": _stamp(self.newest),
-            "seen": sorted([k, u] for k, u in self.seen),
-            "settled": _stamp(self.settled) if self.settled else None,
-        }
-
-
-def _key_and_updated(raw: Any, system: str) -> tuple[str, datetime]:
-    try:
-        return str(raw["key"]), mapping.parse_time(raw["fields"]["updated"])
-    except (KeyError, TypeError) as exc:
-        raise MalformedData(system, f"a search result lacks key or updated: {exc}") from exc
-
-
 def _key_number(key: str) -> int | None:
     """42 for `WEB-42`."""
     _, _, number = key.rpartition("-")
     return int(number) if number.isdigit() else None
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def quote_project(project: str) -> str:
-    """A project key as a JQL string literal."""
-    escaped = project.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def build_jql(project: str, minutes_back: int | None, since: str | None = None) -> str:
-    """The pull query: the project, optionally the window (relative, or from the local
-    minute `since`), a stable order."""
-    window = f' AND updated >= "-{minutes_back}m"' if minutes_back is not None else ""
-    if since is not None:
-        window = f' AND updated >= "{since}"'
-    return f"project = {quote_project(project)}{window} ORDER BY updated ASC, key ASC"
-
-
-def local_minute(raw_updated: str) -> str:
-    """`2026-11-25T19:08:40.123+0100` → `2026-11-25 19:08`: JQL reads absolute dates in
-    the API user's time zone, the one Jira renders timestamps in, at minute granularity."""
-    return f"{raw_updated[:10]} {raw_updated[11:16]}"
-
-
-@dataclass
-class Reading:
-    """What one pull read so far: the mapped tasks by key, every (key, updated) pair,
-    and the earliest `updated` read of an issue that changed again while we paged."""
-
-    tasks: dict[str, Task]
-    pairs: list[tuple[str, datetime]]
-    read: dict[str, datetime]
-    held: datetime | None = None
 
 
 class JiraConnector(Connector):
@@ -414,7 +291,7 @@ class JiraConnector(Connector):
         known = self._known(issues, scope, window)
         held = self._held(issues, scope, window, known)
         for raw in issues:
-            key, updated = _key_and_updated(raw, self.name)
+            key, updated = key_and_updated(raw, self.name)
             before = reading.read.get(key)
             if before == updated:
                 continue  # read again by the pinned query's first minute
@@ -426,7 +303,7 @@ class JiraConnector(Connector):
             reading.read[key] = updated
             reading.pairs.append((key, updated))
             reading.tasks.pop(key, None)
-            if (key, _stamp(updated)) in window.seen or known.get(key) == updated:
+            if (key, stamp(updated)) in window.seen or known.get(key) == updated:
                 # Re-read by the overlap window, or our own write of the last cycle, and
                 # the store holds this very version: not mapped again (no wiki → Markdown
                 # conversion, no comment look-ups, no `GET /myself` for its marker).
@@ -481,8 +358,8 @@ class JiraConnector(Connector):
             return {}
         keys = []
         for raw in issues:
-            key, updated = _key_and_updated(raw, self.name)
-            if (key, _stamp(updated)) not in window.seen and known.get(key) != updated:
+            key, updated = key_and_updated(raw, self.name)
+            if (key, stamp(updated)) not in window.seen and known.get(key) != updated:
                 keys.append(key)
         return lookup(keys) if keys else {}
 
@@ -528,7 +405,7 @@ class JiraConnector(Connector):
         if not fresh:
             data, _headers = self.client.get("field")
             flagged = flagged_field_of(data)
-            kept = {"site": site, "flagged": flagged, "checked": _stamp(info.now())}
+            kept = {"site": site, "flagged": flagged, "checked": stamp(info.now())}
         self.flagged_field = flagged if isinstance(flagged, str) and flagged else None
         self._site_entry = dict(kept)
         return dict(kept)
