@@ -53,7 +53,12 @@ def seed(sandbox: JiraSandbox, count: int, *, comments_every: int = 0) -> None:
 
 
 def connector(
-    origin: str, *, api: str = "auto", server: bool = False, env: dict[str, str] | None = None
+    origin: str,
+    *,
+    api: str = "auto",
+    server: bool = False,
+    env: dict[str, str] | None = None,
+    back_link: str = "description",
 ) -> JiraConnector:
     """A Jira connector pointed at the sandbox (no-sleep retry policy)."""
     section: dict[str, Any] = {
@@ -62,6 +67,7 @@ def connector(
         "token_env": "JIRA_TOKEN",
         "projects": ["WEB"],
         "api": api,
+        "back_link": back_link,
     }
     if not server:
         section["email_env"] = "JIRA_EMAIL"

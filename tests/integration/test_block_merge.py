@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from world import PROJECT, REPO, World
 
 from trackersync.connectors.github.mapping import split_footer
+from trackersync.connectors.jira.mapping import split_back_link
 from trackersync.connectors.jira.wiki_blocks import wiki_blocks
 from trackersync.sync.blocks import markdown_blocks
 
@@ -45,7 +46,9 @@ EDIT = "edited zanzibar"
 
 
 def _jira_blocks(world: World, key: str) -> list[str]:
-    return wiki_blocks(world.jira.issue(key)["fields"]["description"] or "")
+    # On a mirror, the description's last line is trackersync's link back, as Jira shows it.
+    own, _link = split_back_link(world.jira.issue(key)["fields"]["description"] or "")
+    return wiki_blocks(own)
 
 
 def _github_blocks(world: World, number: str) -> list[str]:
@@ -54,7 +57,9 @@ def _github_blocks(world: World, number: str) -> list[str]:
 
 def _edit(world: World, side: str, key: str, number: str, blocks: list[str]) -> None:
     if side == "jira":
-        world.jira.edit_issue(key, description="".join(blocks))
+        # A person edits above the link back, as on GitHub above the footer.
+        _own, link = split_back_link(world.jira.issue(key)["fields"]["description"] or "")
+        world.jira.edit_issue(key, description="".join(blocks) + link)
         return
     # A person edits above trackersync's footer (the mirror's marker), as GitHub shows it.
     footer = split_footer(world.github.issue(REPO, int(number))["body"]).footer or ""

@@ -148,13 +148,13 @@ def test_a_stored_task_without_digests_is_mapped_as_before(world: World, mapped:
             data = dict(row.data)
             data["raw"] = {k: v for k, v in data["raw"].items() if k != fingerprint.SEEN}
             update = tables.tasks.update().where(tables.tasks.c.ref == row.ref)
-            conn.execute(update.values(data=data))
+            # A stored time other than the re-read one: the exact-version skip cannot
+            # apply either, so only the digests could spare the mapping.
+            older = "2000-01-01T00:00:00.000+00:00"
+            conn.execute(update.values(data=data, updated_at=older))
     store.engine.dispose()
     mapped.clear()
 
     quiet(world)
 
-    # Our creates of the last cycle, stored with an estimated `updated` (all but the one
-    # read back to learn what new issues start with): mapped again.
-    assert set(mapped) <= set(pairs)
-    assert len(mapped) >= 3
+    assert sorted(mapped) == sorted(pairs)

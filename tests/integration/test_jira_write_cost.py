@@ -60,10 +60,11 @@ def test_creating_n_twins_costs_n_creates_and_no_read_per_issue(world: World, co
 
     calls = jira_calls(world, mark)
     assert calls["POST /issue"] == count
-    assert calls["POST /issue/{key}/remotelink"] == count
+    # The link back is in the description (the default `back_link`): no remote link.
+    assert calls["POST /issue/{key}/remotelink"] == 0
     # One read back per run (and issue type), whatever the number of issues.
     assert issue_reads(world, mark) == 1
-    assert writes(world, mark) == 2 * count
+    assert writes(world, mark) == count
     assert_quiet(world)
 
 
@@ -131,11 +132,30 @@ def test_a_status_change_costs_its_transition_and_no_read(world: World) -> None:
     assert_quiet(world)
 
 
-def test_back_link_in_the_description_saves_the_remote_link(world: World) -> None:
+def test_a_remote_link_costs_a_second_write_per_create(world: World) -> None:
     config = world.config.read_text()
     world.config.write_text(
-        config.replace("    projects: [", "    back_link: description\n    projects: [", 1)
+        config.replace("    projects: [", "    back_link: remote_link\n    projects: [", 1)
     )
+    for n in range(3):
+        world.github.create_issue(REPO, f"GitHub {n}", f"Body {n}")
+    mark = world.jira.log.mark()
+
+    assert world.sync().failures == []
+
+    calls = jira_calls(world, mark)
+    assert (calls["POST /issue"], calls["POST /issue/{key}/remotelink"]) == (3, 3)
+    assert writes(world, mark) == 6
+    for key, number in world.pairs().items():
+        (link,) = world.jira.issues_by_key[key].remote_links
+        assert link["globalId"] == f"trackersync:gh:acme/web#{number}"
+        assert "Mirrored by trackersync" not in (
+            world.jira.issue(key)["fields"]["description"] or ""
+        )
+    assert_quiet(world)
+
+
+def test_the_link_back_in_the_description_saves_the_remote_link(world: World) -> None:
     for n, body in enumerate(["Body **0**", "", "Body 2"]):
         world.github.create_issue(REPO, f"GitHub {n}", body)
     mark = world.jira.log.mark()

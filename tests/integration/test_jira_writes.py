@@ -11,6 +11,7 @@ from jira_fixtures import as_pulled, make_sandbox, serve
 from jira_fixtures import connector as make_connector
 
 from trackersync.connectors.jira.connector import JiraConnector
+from trackersync.connectors.jira.mapping import split_back_link
 from trackersync.errors import AuthRefused, ItemFailed, WriteUnanswered
 from trackersync.sandbox.core import RequestRecord
 from trackersync.sandbox.jira import JiraSandbox
@@ -73,11 +74,7 @@ def test_create_carries_every_field_and_pull_shows_exactly_what_it_returned(
     created = jira.create_item("WEB", fields, origin())
 
     key = created.ref.key
-    assert calls(sandbox.log.since(mark)) == [
-        ("POST", "/issue"),
-        ("POST", f"/issue/{key}/remotelink"),
-        ("GET", f"/issue/{key}"),
-    ]
+    assert calls(sandbox.log.since(mark)) == [("POST", "/issue"), ("GET", f"/issue/{key}")]
     assert created == pulled(jira, key)
     assert created.title == fields.title
     assert (created.twin_of, created.by_trackersync) == ("gh:acme/web#12", True)
@@ -87,11 +84,28 @@ def test_create_carries_every_field_and_pull_shows_exactly_what_it_returned(
         "2.0",
     )
     assert created.status.category is StatusCategory.TODO
-    stored = sandbox.issue(key)
-    assert (
-        stored["fields"]["description"]
-        == "It _crashes_ in {{save()}}.\n\n* one\n* two\n\n||a||b||\n|1|2|"
-    )
+    own, link = split_back_link(sandbox.issue(key)["fields"]["description"])
+    assert own == "It _crashes_ in {{save()}}.\n\n* one\n* two\n\n||a||b||\n|1|2|"
+    assert "[GitHub acme/web#12|https://github.com/acme/web/issues/12]" in link
+    assert not sandbox.issues_by_key[key].remote_links
+
+
+def test_with_back_link_remote_link_the_create_adds_a_remote_link(sandbox: JiraSandbox) -> None:
+    with serve(sandbox) as origin_url:
+        conn = make_connector(origin_url, back_link="remote_link")
+        try:
+            conn.pull("WEB", {})
+            mark = sandbox.log.mark()
+            created = conn.create_item("WEB", TaskFields(title="t", body="b"), origin())
+        finally:
+            conn.close()
+    key = created.ref.key
+    assert calls(sandbox.log.since(mark)) == [
+        ("POST", "/issue"),
+        ("POST", f"/issue/{key}/remotelink"),
+        ("GET", f"/issue/{key}"),
+    ]
+    assert sandbox.issue(key)["fields"]["description"] == "b"
     (link,) = sandbox.issues_by_key[key].remote_links
     assert link["globalId"] == "trackersync:gh:acme/web#12"
     assert link["object"]["url"] == "https://github.com/acme/web/issues/12"
@@ -129,7 +143,6 @@ def test_create_in_a_status_transitions_once(
     # Initial status and transitions were learned by the first create of the run.
     assert calls(sandbox.log.since(mark)) == [
         ("POST", "/issue"),
-        ("POST", f"/issue/{key}/remotelink"),
         ("POST", f"/issue/{key}/transitions"),
     ]
     for task in (first, second):
@@ -144,7 +157,6 @@ def test_first_create_learns_the_workflow(sandbox: JiraSandbox, jira: JiraConnec
     key = created.ref.key
     assert calls(sandbox.log.since(mark)) == [
         ("POST", "/issue"),
-        ("POST", f"/issue/{key}/remotelink"),
         ("GET", f"/issue/{key}"),
         ("GET", f"/issue/{key}/transitions"),
         ("POST", f"/issue/{key}/transitions"),
@@ -161,9 +173,9 @@ def test_a_missing_version_is_created_once(sandbox: JiraSandbox, jira: JiraConne
     # the version is created by `projectId` (the spec referee refuses the deprecated
     # `project` key), so the project is read once per run for its id
     assert [r.path for r in sandbox.log.since(mark)].count(f"{API}/project/WEB") == 1
-    # project, version, then per issue its create and remote link; only the first create
-    # of the run is read back (it learns what new issues start with)
-    assert len(sandbox.log.since(mark)) == 7
+    # project, version, then per issue its create; only the first create of the run is
+    # read back (it learns what new issues start with)
+    assert len(sandbox.log.since(mark)) == 5
     assert one.milestone == two.milestone == "3.0"
     assert [v["name"] for v in sandbox.versions("WEB")] == ["2.0", "3.0"]
 
