@@ -6,6 +6,7 @@ prints them at 1k and 10k issues per side) and tests/integration/test_request_co
 explains the formula; in short, for each system and cycle:
 
     reads  = pages(items changed there since the last pull) + MILESTONE_READS
+             + COMMENT_READS[system]
     writes = one create per item mirrored into it, plus one more write per mirrored item
              that is closed (neither API creates an issue closed), plus one write per item
              whose twin changed (one PATCH / PUT carries every changed field)
@@ -31,6 +32,10 @@ PAGE_SIZE = 100
 # World's config declares a milestone: GitHub milestones and Jira versions must be read
 # each cycle, because neither tracker marks an issue changed when its milestone changes.
 MILESTONE_READS = 1
+# GitHub lists comments apart from issues, and an edited comment does not change its
+# issue's `updated_at`: one more (conditional) listing per cycle to mirror comments. Jira
+# returns an issue's comments inside it, and a comment bumps the issue's `updated`.
+COMMENT_READS = {"github": 1, "jira": 0}
 # Every CLOSED_EVERY-th seeded issue is closed (GitHub) or Done (Jira): its mirror needs
 # a second write, since GitHub opens every new issue and Jira creates in "To Do".
 CLOSED_EVERY = 10
@@ -70,7 +75,9 @@ def pages(changed: int) -> int:
 def lower_bound(changed: Mapping[str, int], writes: Mapping[str, int]) -> dict[str, Cost]:
     """The fewest requests per system for a cycle that must list `changed[system]` items
     and make `writes[system]` writes there."""
-    return {s: Cost(pages(changed[s]) + MILESTONE_READS, writes[s]) for s in SYSTEMS}
+    return {
+        s: Cost(pages(changed[s]) + MILESTONE_READS + COMMENT_READS[s], writes[s]) for s in SYSTEMS
+    }
 
 
 def endpoint(method: str, path: str, status: int) -> str:

@@ -184,9 +184,20 @@ def test_marker_authors_cost_at_most_one_identity_read_per_connector_and_run(
     seed(world, jira=3, github=3)
     world.sync()  # creates only: each create's answer names trackersync's own account
     assert identity_reads(world) == (0, 0)
-    # Pulls the six new mirrors. Jira's are exactly what the store holds (`fingerprint`),
-    # whose markers were checked when written: not mapped again, no `GET /myself`.
+    # Pulls the six new mirrors, whose markers were checked when written: Jira's are
+    # exactly what the store holds (`fingerprint`), not mapped again, no `GET /myself`;
+    # GitHub's are held as trackersync's own, whose author cannot change: no `GET /user`.
     world.sync()
-    assert identity_reads(world) == (1, 0)
+    assert identity_reads(world) == (0, 0)
     world.sync()  # nothing changed: no marker to check
+    assert identity_reads(world) == (0, 0)
+    # A marker pasted into an issue the store holds as someone else's is checked.
+    person = next(
+        n for n in range(1, 7) if "trackersync" not in world.github.issue(REPO, n)["body"]
+    )
+    pasted = "\n\n---\n<sub>Mirrored from WEB-1 by trackersync</sub>\n"
+    world.github.edit_issue(
+        REPO, person, body=f"{pasted}<!-- trackersync:twin_of=jira:WEB#WEB-1 -->"
+    )
+    world.sync()
     assert identity_reads(world) == (1, 0)

@@ -44,10 +44,12 @@ from trackersync.connectors.base import (
     Duration,
     HttpUrl,
     ScopeReport,
+    StoredItems,
     authorship_cursor,
 )
 from trackersync.connectors.github.client import GitHubClient, NotVisible, Page
 from trackersync.connectors.github.mapping import (
+    Login,
     comment_issue_number,
     comment_text,
     footer,
@@ -147,6 +149,14 @@ class Harvest:
     date: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Ours:
+    """Issue numbers and comment ids the state store holds as trackersync's own."""
+
+    issues: set[str] = field(default_factory=set)
+    comments: set[str] = field(default_factory=set)
+
+
 def advance(window: Window, batch: list[JSON], key: str, date: datetime | None) -> Window:
     """The window after `batch` was read (its ETag is set by the caller when still valid).
 
@@ -217,6 +227,8 @@ class GitHubConnector(Connector):
         self._repositories: dict[str, JSON] = {}
         # What earlier cycles of this process read (`reuse`), None outside `run --every`.
         self._kept: JSON | None = None
+        # How to load the state store's tasks, by repository (`use_stored_items`).
+        self._stored_items: dict[str, StoredItems] = {}
 
     def reuse(self, memo: dict[str, Any]) -> None:
         """The repositories (whose ids are their identity) and the login, as an earlier
@@ -316,10 +328,11 @@ class GitHubConnector(Connector):
         }
         comments = self._read(f"/repos/{repo}/issues/comments", {}, "id", cursor, issues.date)
         milestones, milestone_etag = self._milestones(repo, cursor.get("milestones") or {})
+        ours = self._known_ours(repo, issues.items, comments.items) if cursor else Ours()
         return PullResult(
             scope=repo,
-            tasks=self._tasks(repo, issues.items),
-            comments=self._comments(comments.items, prs),
+            tasks=self._tasks(repo, issues.items, ours),
+            comments=self._comments(comments.items, prs, ours),
             milestones=milestones,
             cursor={
                 "issues": issues.window.dump(),
@@ -400,20 +413,63 @@ class GitHubConnector(Connector):
         self._milestone_numbers[repo] = {m.name: int(m.id) for m in milestones}
         return milestones, first.etag
 
-    def _tasks(self, repo: str, items: Mapping[int, JSON]) -> list[Task]:
+    def use_stored_items(self, scope: str, items: StoredItems) -> None:
+        """Keep how to load the stored tasks: `_known_ours` asks it for the items listed."""
+        self._stored_items[self._repo_of(scope)] = items
+
+    def _known_ours(
+        self, repo: str, issues: Mapping[int, JSON], comments: Mapping[int, JSON]
+    ) -> Ours:
+        """The listed issues and comments the store already holds as trackersync's own.
+
+        GitHub never changes who created an issue or comment, so for these the author
+        check is already done: re-reading what the last run wrote costs no `GET /user`.
+        Only items carrying a marker are asked about (the only ones the check is for).
+        """
+        stored_items = self._stored_items.get(repo)
+        marked = {
+            str(number) for number, item in issues.items() if "trackersync" in str(item.get("body"))
+        } | {
+            comment_issue_number(item)
+            for item in comments.values()
+            if "trackersync" in str(item.get("body"))
+        }
+        if stored_items is None or not marked:
+            return Ours()
+        stored = stored_items(sorted(marked))
+        return Ours(
+            issues={key for key, task in stored.items() if task.by_trackersync},
+            comments={c.id for task in stored.values() for c in task.comments if c.by_trackersync},
+        )
+
+    def _author_check(self, item: JSON, known: bool) -> Login:
+        """Who trackersync is, for `item`'s author check: the item's own login when the
+        store already holds it as ours (it cannot have changed), else `GET /user` once."""
+        user = item.get("user")
+        login = user.get("login") if isinstance(user, Mapping) else None
+        if known and isinstance(login, str):
+            return lambda: login
+        return self._me
+
+    def _tasks(self, repo: str, items: Mapping[int, JSON], ours: Ours) -> list[Task]:
         ordered = sorted(items.values(), key=lambda item: (item["updated_at"], item["number"]))
         return [
-            issue_to_task(self.name, repo, item, self._me)
+            issue_to_task(
+                self.name, repo, item, self._author_check(item, str(item["number"]) in ours.issues)
+            )
             for item in ordered
             if not is_pull_request(item)
         ]
 
-    def _comments(self, items: Mapping[int, JSON], prs: set[int]) -> dict[str, list[Comment]]:
+    def _comments(
+        self, items: Mapping[int, JSON], prs: set[int], ours: Ours
+    ) -> dict[str, list[Comment]]:
         grouped: dict[str, list[Comment]] = {}
         for item in sorted(items.values(), key=lambda item: (item["updated_at"], item["id"])):
             number = comment_issue_number(item)
             if int(number) not in prs:
-                grouped.setdefault(number, []).append(to_comment(item, self._me))
+                check = self._author_check(item, str(item["id"]) in ours.comments)
+                grouped.setdefault(number, []).append(to_comment(item, check))
         return grouped
 
     # ---------------------------------------------------------------- writes
@@ -460,7 +516,7 @@ class GitHubConnector(Connector):
             self._write(ref, "PATCH", path, {"state": "open"})
         data = self._write(ref, "PATCH", path, edits)
         _warn_dropped(edits, data)
-        return issue_to_task(self.name, repo, data, self._me)
+        return issue_to_task(self.name, repo, data, self._author_check(data, item.by_trackersync))
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
         """POST a comment with a header naming author and origin, and a marker."""
@@ -477,7 +533,7 @@ class GitHubConnector(Connector):
         repo = self._repo_of(item.ref.scope)
         path = f"/repos/{repo}/issues/comments/{comment.id}"
         data = self._write(str(item.ref), "PATCH", path, {"body": comment_text(body, origin)})
-        return to_comment(data, self._me)
+        return to_comment(data, self._author_check(data, comment.by_trackersync))
 
     def find_twin(self, scope: str, origin: str) -> Task | None:
         """The issue trackersync's login opened whose marker names `origin`, among the 100
