@@ -138,6 +138,7 @@ def test_issue_to_task_maps_every_field() -> None:
         "state": "open",
         "state_reason": None,
         "html_url": "https://github.com/acme/web/issues/12",
+        "author": "octocat",
     }
 
 

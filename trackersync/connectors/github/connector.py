@@ -56,7 +56,9 @@ from trackersync.connectors.github.mapping import (
     format_time,
     is_pull_request,
     issue_to_task,
+    login_of,
     parse_time,
+    same_login,
     split_footer,
     state_edit,
     status_of,
@@ -420,11 +422,14 @@ class GitHubConnector(Connector):
     def _known_ours(
         self, repo: str, issues: Mapping[int, JSON], comments: Mapping[int, JSON]
     ) -> Ours:
-        """The listed issues and comments the store already holds as trackersync's own.
+        """The listed issues and comments the store already holds as trackersync's own,
+        opened by the login the store recorded for them.
 
         GitHub never changes who created an issue or comment, so for these the author
         check is already done: re-reading what the last run wrote costs no `GET /user`.
-        Only items carrying a marker are asked about (the only ones the check is for).
+        The login must match too: after `--rebind` the same number may be someone else's
+        issue on the other server. Only items carrying a marker are asked about (the only
+        ones the check is for).
         """
         stored_items = self._stored_items.get(repo)
         marked = {
@@ -437,17 +442,27 @@ class GitHubConnector(Connector):
         if stored_items is None or not marked:
             return Ours()
         stored = stored_items(sorted(marked))
+        listed = {str(number): login_of(item) for number, item in issues.items()}
+        listed_comments = {str(cid): login_of(item) for cid, item in comments.items()}
         return Ours(
-            issues={key for key, task in stored.items() if task.by_trackersync},
-            comments={c.id for task in stored.values() for c in task.comments if c.by_trackersync},
+            issues={
+                key
+                for key, task in stored.items()
+                if task.by_trackersync and same_login(task.raw.get("author"), listed.get(key))
+            },
+            comments={
+                c.id
+                for task in stored.values()
+                for c in task.comments
+                if c.by_trackersync and same_login(c.author, listed_comments.get(c.id))
+            },
         )
 
     def _author_check(self, item: JSON, known: bool) -> Login:
         """Who trackersync is, for `item`'s author check: the item's own login when the
         store already holds it as ours (it cannot have changed), else `GET /user` once."""
-        user = item.get("user")
-        login = user.get("login") if isinstance(user, Mapping) else None
-        if known and isinstance(login, str):
+        login = login_of(item)
+        if known and login is not None:
             return lambda: login
         return self._me
 
@@ -516,7 +531,8 @@ class GitHubConnector(Connector):
             self._write(ref, "PATCH", path, {"state": "open"})
         data = self._write(ref, "PATCH", path, edits)
         _warn_dropped(edits, data)
-        return issue_to_task(self.name, repo, data, self._author_check(data, item.by_trackersync))
+        ours = item.by_trackersync and same_login(item.raw.get("author"), login_of(data))
+        return issue_to_task(self.name, repo, data, self._author_check(data, ours))
 
     def create_comment(self, item: Task, body: str, origin: Origin) -> Comment:
         """POST a comment with a header naming author and origin, and a marker."""
@@ -533,7 +549,8 @@ class GitHubConnector(Connector):
         repo = self._repo_of(item.ref.scope)
         path = f"/repos/{repo}/issues/comments/{comment.id}"
         data = self._write(str(item.ref), "PATCH", path, {"body": comment_text(body, origin)})
-        return to_comment(data, self._author_check(data, comment.by_trackersync))
+        ours = comment.by_trackersync and same_login(comment.author, login_of(data))
+        return to_comment(data, self._author_check(data, ours))
 
     def find_twin(self, scope: str, origin: str) -> Task | None:
         """The issue trackersync's login opened whose marker names `origin`, among the 100

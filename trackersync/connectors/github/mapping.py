@@ -120,12 +120,22 @@ def _type_name(item: JSON) -> str | None:
     return str(kind["name"]) if isinstance(kind, Mapping) and kind.get("name") else None
 
 
-def written_by(item: JSON, me: Login | None) -> bool:
-    """Whether the issue or comment was created by the login `me` names."""
+def login_of(item: JSON) -> str | None:
+    """The login that created the issue or comment."""
     user = item.get("user")
     login = user.get("login") if isinstance(user, Mapping) else None
-    # GitHub logins are case-insensitive.
-    return me is not None and isinstance(login, str) and login.casefold() == me().casefold()
+    return login if isinstance(login, str) else None
+
+
+def same_login(one: str | None, other: str | None) -> bool:
+    """GitHub logins are case-insensitive."""
+    return one is not None and other is not None and one.casefold() == other.casefold()
+
+
+def written_by(item: JSON, me: Login | None) -> bool:
+    """Whether the issue or comment was created by the login `me` names."""
+    login = login_of(item)
+    return me is not None and login is not None and same_login(login, me())
 
 
 def issue_to_task(connector: str, repo: str, item: JSON, me: Login | None = None) -> Task:
@@ -161,6 +171,8 @@ def issue_to_task(connector: str, repo: str, item: JSON, me: Login | None = None
                 "state": item["state"],
                 "state_reason": item.get("state_reason"),
                 "html_url": item["html_url"],
+                # Who opened it: a later pull may take its marker check as done (`_known_ours`).
+                "author": login_of(item),
                 **body.raw(),
             },
         )
