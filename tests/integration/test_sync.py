@@ -191,6 +191,17 @@ def test_marker_authors_cost_at_most_one_identity_read_per_connector_and_run(
     assert identity_reads(world) == (0, 0)
     world.sync()  # nothing changed: no marker to check
     assert identity_reads(world) == (0, 0)
+    # People edit twins trackersync created, on both sides: each is mapped again, and its
+    # marker's author is the one the store already checked (neither tracker changes who
+    # created an item): still no identity read.
+    jira_twin = next(k for k, n in world.pairs().items() if int(n) <= 3)
+    github_twin = next(int(n) for n in world.pairs().values() if int(n) > 3)
+    world.jira.edit_issue(jira_twin, summary="Renamed in Jira")
+    world.github.edit_issue(REPO, github_twin, title="Renamed on GitHub")
+    assert world.sync().failures == []
+    assert identity_reads(world) == (0, 0)
+    assert world.github.issue(REPO, int(world.pairs()[jira_twin]))["title"] == "Renamed in Jira"
+    assert "Renamed on GitHub" in [i["fields"]["summary"] for i in world.jira_issues()]
     # A marker pasted into an issue the store holds as someone else's is checked.
     person = next(
         n for n in range(1, 7) if "trackersync" not in world.github.issue(REPO, n)["body"]

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 import pytest
-from test_jira_written import FLAGGED, URL, edited, issue, task
+from test_jira_written import ADA, FLAGGED, URL, edited, issue, task
 
 from trackersync.connectors.jira import fingerprint, mapping
 from trackersync.sync.model import Comment, Task
@@ -243,3 +243,40 @@ def test_an_unreadable_time_is_left_to_the_mapping() -> None:
     assert reused(again(raw, updated="yesterday"), held) is None
     odd_comment = {"comments": [comment("1", "soon")], "total": 1}
     assert fingerprint.same_comments(again(raw, comment=odd_comment), held.comments) is False
+
+
+# ---- who trackersync is, known from the store (no `GET /myself`)
+
+
+def vouched(raw: dict[str, Any], held: Task | None, base_url: str = URL) -> Any:
+    return fingerprint.vouched_creator(raw, held, base_url=base_url)
+
+
+def test_an_issue_stored_as_ours_vouches_for_its_creator_after_a_persons_edit() -> None:
+    raw = issue()
+    held = stored(raw)
+    assert held.by_trackersync
+    assert vouched(again(raw, summary="Renamed by a person"), held) == mapping.identity(ADA)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["not ours", "no digests", "other creator", "other site", "other issue id", "not stored"],
+)
+def test_anything_else_leaves_the_check_to_get_myself(case: str) -> None:
+    raw = issue()
+    held: Task | None = stored(raw)
+    later, base_url = again(raw), URL
+    if case == "not ours":
+        held = held.model_copy(update={"by_trackersync": False})
+    elif case == "no digests":
+        held = held.model_copy(update={"raw": {}})
+    elif case == "other creator":
+        later["fields"]["creator"] = BOB
+    elif case == "other site":
+        base_url = "https://other.atlassian.net"
+    elif case == "other issue id":
+        later["id"] = "99999"
+    else:
+        held = None
+    assert vouched(later, held, base_url) is None

@@ -316,7 +316,11 @@ class JiraConnector(Connector):
                 flagged_field=self.flagged_field,
                 base_url=self.jira_config.url,
             )
-            task = self._readable(raw, scope) if task is None else task
+            if task is None:
+                vouched = fingerprint.vouched_creator(
+                    raw, held.get(key), base_url=self.jira_config.url
+                )
+                task = self._readable(raw, scope, vouched)
             if task is not None:
                 reading.tasks[key] = task
 
@@ -371,12 +375,17 @@ class JiraConnector(Connector):
         """Keep the store's look-up for `scope`'s next pull (see `_known`)."""
         self._stored[scope] = stored
 
-    def _readable(self, raw: dict[str, Any], scope: str) -> Task | None:
+    def _readable(
+        self, raw: dict[str, Any], scope: str, vouched: mapping.Identity | None = None
+    ) -> Task | None:
         """The task, or None with a warning when this one issue cannot be read: the rest
-        of the project is still pulled (it is read again when it changes)."""
+        of the project is still pulled (it is read again when it changes).
+
+        `vouched`: the API user's identity as the stored issue already proves it
+        (`fingerprint.vouched_creator`), which spares the `GET /myself`."""
         try:
             self._complete_comments(raw)
-            return self._task(raw, scope)
+            return self._task(raw, scope, vouched)
         except (MalformedData, TypeError, ValueError, KeyError, AttributeError) as exc:
             log.warning("%s: issue %s skipped, it cannot be read: %s", self.name, raw["key"], exc)
             return None
@@ -951,14 +960,16 @@ class JiraConnector(Connector):
         """Version names by id, as far as this run knows them."""
         return {version: name for name, version in self._versions.get(scope, {}).items()}
 
-    def _task(self, raw: dict[str, Any], scope: str) -> Task:
+    def _task(
+        self, raw: dict[str, Any], scope: str, vouched: mapping.Identity | None = None
+    ) -> Task:
         task = mapping.task_from_issue(
             raw,
             connector=self.name,
             project=scope,
             base_url=self.jira_config.url,
             flagged_field=self.flagged_field,
-            me=self._me,
+            me=self._me if vouched is None else lambda: vouched,
         )
         # What it was made from: reading it again unchanged then costs no mapping.
         seen = fingerprint.parts(

@@ -109,6 +109,28 @@ def parts(raw: Mapping[str, Any], *, flagged_field: str | None, base_url: str) -
     return _joined({name: digest(value) for name, value in values.items()})
 
 
+def vouched_creator(
+    raw: Mapping[str, Any], stored: Task | None, *, base_url: str
+) -> mapping.Identity | None:
+    """The API user's identity, known without `GET /myself`: the creator of an issue the
+    store holds as trackersync's own, when it is the same issue (site, key, id) with the
+    same creator as when its marker was checked. Jira never changes who created an issue
+    (where a server sends only a reporter, a changed reporter changes the digest)."""
+    if stored is None or not stored.by_trackersync:
+        return None
+    kept = _split(stored.raw.get(SEEN))
+    if kept is None:
+        return None
+    try:
+        creator = mapping.identity(mapping.creator_of(raw["fields"]))
+        context = [VERSION, base_url, raw.get("key"), str(raw.get("id", ""))]
+    except _READ_ERRORS:
+        return None
+    if creator is None or kept["creator"] != digest(creator):
+        return None
+    return creator if kept["context"] == digest(context) else None
+
+
 def _joined(digests: Mapping[str, str]) -> str:
     return "".join(digests[name] for name in PARTS)
 

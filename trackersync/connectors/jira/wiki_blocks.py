@@ -74,9 +74,7 @@ def _kind(line: str) -> str:
     return ""
 
 
-def merge_wiki(
-    current: str, markdown: str, convert: Callable[[str], str] = to_markdown
-) -> str:
+def merge_wiki(current: str, markdown: str, convert: Callable[[str], str] = to_markdown) -> str:
     """Wiki for `markdown` that keeps each block of `current` whose text is unchanged;
     `convert` is the wiki → Markdown conversion the pull used (people, attachments).
 
