@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from trackersync.sync.markup import normalize
 
@@ -36,6 +37,66 @@ _TABLE = re.compile(r" {0,3}\|")
 _QUOTE = re.compile(r" {0,3}>")
 
 
+@dataclass(frozen=True)
+class Grammar:
+    """How one markup splits into blocks (`split_blocks`): what each line is, which lines
+    open a region running to a closing line (a fence, a `{code}` macro), and which kinds
+    of line continue the block above them (nested list items, an item's wrapped text)."""
+
+    kind: Callable[[str], str]
+    # The closing-line test of the region a line opens; None for a line that opens none.
+    opens: Callable[[str], Callable[[str], bool] | None]
+    # The kind a closed region counts as, for the line after it.
+    region: str
+    # Kinds that always start a block of their own.
+    own_block: frozenset[str]
+    # A line of a `continuing` kind right under one of a `continued` kind joins its block.
+    continuing: frozenset[str]
+    continued: frozenset[str]
+
+
+def split_blocks(text: str, grammar: Grammar) -> list[str]:
+    """`text` as blocks by `grammar`; each keeps its trailing newlines, so `"".join`
+    gives `text` back. Blank lines end paragraphs and stay with the block above them."""
+    blocks: list[list[str]] = []
+    closes: Callable[[str], bool] | None = None
+    previous, blank = "", True  # kind of the previous non-blank line; after a blank?
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        if closes is not None:
+            blocks[-1].append(line)
+            if closes(bare):
+                closes, previous = None, grammar.region
+            continue
+        if not bare.strip():
+            if blocks:
+                blocks[-1].append(line)
+            blank = True
+            continue
+        kind = grammar.kind(bare)
+        starts = blank or kind in grammar.own_block or kind != previous
+        continues = not blank and kind in grammar.continuing and previous in grammar.continued
+        if not blocks or (starts and not continues):
+            blocks.append([])
+        blocks[-1].append(line)
+        closes = grammar.opens(bare)
+        previous, blank = kind, False
+    return ["".join(lines) for lines in blocks]
+
+
+def _fence_closer(line: str) -> Callable[[str], bool] | None:
+    opener = _FENCE.match(line)
+    if opener is None:
+        return None
+    fence = opener[1]
+
+    def closes(bare: str) -> bool:
+        closer = _FENCE.match(bare)
+        return bool(closer and closer[1][0] == fence[0] and len(closer[1]) >= len(fence))
+
+    return closes
+
+
 def markdown_blocks(text: str) -> list[str]:
     """`text` as blocks; each keeps its trailing newlines, so `"".join` gives `text` back.
 
@@ -43,35 +104,7 @@ def markdown_blocks(text: str) -> list[str]:
     block, a whole table and a whole quote are one block each; paragraphs end at blank
     lines. A `---`/`===` line under a paragraph stays with it (it makes it a heading).
     """
-    blocks: list[list[str]] = []
-    fence: str | None = None
-    previous = ""  # kind of the previous non-blank line: "", "table", "quote", "heading"
-    blank = True
-    for line in text.splitlines(keepends=True):
-        bare = line.rstrip("\r\n")
-        if fence is not None:
-            blocks[-1].append(line)
-            closer = _FENCE.match(bare)
-            if closer and closer[1][0] == fence[0] and len(closer[1]) >= len(fence):
-                fence, previous = None, "fence"
-            continue
-        if not bare.strip():
-            if blocks:
-                blocks[-1].append(line)
-            blank = True
-            continue
-        kind = _kind(bare)
-        starts = blank or kind in ("fence", "heading", "item", "break") or kind != previous
-        if starts and not (kind == "" and previous == "item" and not blank):
-            blocks.append([])
-        if not blocks:
-            blocks.append([])
-        blocks[-1].append(line)
-        if kind == "fence":
-            opener = _FENCE.match(bare)
-            fence = opener[1] if opener else None
-        previous, blank = kind, False
-    return ["".join(lines) for lines in blocks]
+    return split_blocks(text, MARKDOWN)
 
 
 def _kind(line: str) -> str:
@@ -89,6 +122,16 @@ def _kind(line: str) -> str:
     if _QUOTE.match(line):
         return "quote"
     return ""
+
+
+MARKDOWN = Grammar(
+    kind=_kind,
+    opens=_fence_closer,
+    region="fence",
+    own_block=frozenset({"fence", "heading", "item", "break"}),
+    continuing=frozenset({""}),
+    continued=frozenset({"item"}),
+)
 
 
 def merge_blocks(base: str, new: str, mirror: str, carried: str) -> str | None:

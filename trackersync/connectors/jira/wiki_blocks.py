@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from trackersync.connectors.jira.markup import to_markdown, to_wiki
-from trackersync.sync.blocks import markdown_blocks, splice
+from trackersync.sync.blocks import Grammar, markdown_blocks, splice, split_blocks
 from trackersync.sync.markup import normalize
 
 # Macros whose body spans lines: the block runs to the closing macro.
@@ -30,32 +30,7 @@ def wiki_blocks(wiki: str) -> list[str]:
     """`wiki` as blocks that keep their trailing newlines (`"".join` gives `wiki` back):
     paragraphs, headings, top-level list items with their nested items, whole tables,
     rules and `{code}`/`{noformat}`/`{panel}`/`{quote}` blocks."""
-    blocks: list[list[str]] = []
-    closing: str | None = None
-    previous, blank = "", True
-    for line in wiki.splitlines(keepends=True):
-        bare = line.rstrip("\r\n")
-        if closing is not None:
-            blocks[-1].append(line)
-            if closing in bare:
-                closing, previous = None, "macro"
-            continue
-        if not bare.strip():
-            if blocks:
-                blocks[-1].append(line)
-            blank = True
-            continue
-        kind = _kind(bare)
-        continues = kind in ("", "nested") and previous in ("item", "nested")
-        starts = blank or kind in ("macro", "heading", "item", "rule") or kind != previous
-        if not blocks or (starts and not (continues and not blank)):
-            blocks.append([])
-        blocks[-1].append(line)
-        opener = _MACRO.match(bare)
-        if opener and ("{" + opener[1] + "}") not in bare[opener.end() :]:
-            closing = "{" + opener[1] + "}"
-        previous, blank = kind, False
-    return ["".join(lines) for lines in blocks]
+    return split_blocks(wiki, WIKI)
 
 
 def _kind(line: str) -> str:
@@ -72,6 +47,27 @@ def _kind(line: str) -> str:
     if line.startswith("|"):
         return "table"
     return ""
+
+
+def _macro_closer(line: str) -> Callable[[str], bool] | None:
+    """A macro opened and not closed on `line` runs to its closing tag."""
+    opener = _MACRO.match(line)
+    if opener is None:
+        return None
+    closing = "{" + opener[1] + "}"
+    if closing in line[opener.end() :]:
+        return None
+    return lambda bare: closing in bare
+
+
+WIKI = Grammar(
+    kind=_kind,
+    opens=_macro_closer,
+    region="macro",
+    own_block=frozenset({"macro", "heading", "item", "rule"}),
+    continuing=frozenset({"", "nested"}),
+    continued=frozenset({"item", "nested"}),
+)
 
 
 def merge_wiki(current: str, markdown: str, convert: Callable[[str], str] = to_markdown) -> str:
