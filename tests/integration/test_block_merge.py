@@ -100,7 +100,10 @@ def test_one_block_edit_rewrites_only_that_block(
         mirror = "github" if edited == "jira" else "jira"
         blocks, before = read[edited](), _trimmed(read[mirror]())
         index %= len(blocks)
-        blocks[index] = EDIT + ("\n\n" if index < len(blocks) - 1 else "")
+        # A paragraph replacing an item of a tight list needs a blank line above it, or
+        # both markups read it as that list's previous item going on.
+        above = "\n" if index and not blocks[index - 1].endswith("\n\n") else ""
+        blocks[index] = above + EDIT + ("\n\n" if index < len(blocks) - 1 else "")
         _edit(world, edited, key, number, blocks)
         assert world.sync().failures == []
         after = _trimmed(read[mirror]())
